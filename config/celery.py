@@ -1,0 +1,23 @@
+"""The Celery app: reads CELERY_* settings, discovers tasks, declares the beat schedule."""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("switchboard")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    "psa-sync-tickets": {"task": "psa.tasks.sync_all_tickets", "schedule": 60.0},
+    "psa-sync-people": {"task": "psa.tasks.sync_all_people", "schedule": 15 * 60.0},
+    "psa-sync-time": {"task": "psa.tasks.sync_all_time_entries", "schedule": 10 * 60.0},
+    "psa-push-pending": {"task": "psa.tasks.push_pending", "schedule": 30.0},
+    "dispatch-batch-cycle": {"task": "dispatch.tasks.batch_cycle", "schedule": 5 * 60.0},
+    "dispatch-train-nightly": {"task": "dispatch.tasks.train_models", "schedule": crontab(hour=2, minute=30)},
+}

@@ -1,0 +1,241 @@
+"""The bridge from the ORM to the engine: querysets in, frozen engine dataclasses out.
+
+Every function here runs a constant number of queries, whatever the number of
+technicians, tickets or categories (tests/dispatch/test_facts.py asserts the counts).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Count, F, FloatField, Max, Prefetch, Q, Sum
+from django.db.models.functions import Coalesce
+
+from dispatch.engine.types import (
+    PRIORITY_WORKLOAD_WEIGHT,
+    SKILL_LEVELS,
+    BusinessHours,
+    CompanyHistory,
+    Experience,
+    GeoPoint,
+    Interval,
+    Policy,
+    Rule,
+    Shift,
+    TechFacts,
+    TicketFacts,
+    Workload,
+)
+from dispatch.models import Assignment, Company, DispatchSettings, Ticket, TechnicianExperience
+from dispatch.models import Rule as RuleModel
+from skills.models import OnCall, Shift as ShiftModel, Technician, TimeOff
+
+# How far ahead availability data is loaded: enough for "next available" explanations.
+LOOKAHEAD = timedelta(days=14)
+
+
+def policy_from_settings(
+    settings: DispatchSettings, rules: Iterable[RuleModel], *, now: datetime, **overrides: Any
+) -> Policy:
+    bh = settings.business_hours or {}
+    business_hours = BusinessHours(
+        timezone=bh.get("timezone", "UTC"),
+        days=tuple(bh.get("days", (0, 1, 2, 3, 4))),
+        start=time.fromisoformat(bh.get("start", "08:00")),
+        end=time.fromisoformat(bh.get("end", "18:00")),
+    )
+    policy = Policy(
+        now=now,
+        dispatching_enabled=settings.dispatching_enabled,
+        strategy=settings.dispatching_mode,
+        max_tickets_per_technician=settings.max_tickets_per_technician,
+        workload_calculation_method=settings.workload_calculation_method,
+        sla_priority_weight=settings.sla_priority_weight,
+        skill_match_threshold=settings.skill_match_threshold,
+        allow_overflow_assignment=settings.allow_overflow_assignment,
+        business_hours_only=settings.business_hours_only,
+        preferred_tech_priority=settings.preferred_tech_priority,
+        weights=dict(settings.weights),
+        business_hours=business_hours,
+        rules=tuple(
+            Rule(name=r.name, when=r.when, then=r.then, unless_unavailable=r.unless_unavailable, enabled=r.enabled)
+            for r in rules
+            if r.enabled
+        ),
+        escalation_email=settings.escalation_email,
+    )
+    return replace(policy, **overrides) if overrides else policy
+
+
+def load_policy(*, now: datetime, **overrides: Any) -> Policy:
+    """Two queries: the settings row and the enabled rules."""
+    return policy_from_settings(DispatchSettings.load(), RuleModel.objects.filter(enabled=True), now=now, **overrides)
+
+
+def _geo(lat: float | None, lon: float | None, city: str = "") -> GeoPoint | None:
+    if lat is None or lon is None:
+        return None
+    return GeoPoint(lat=lat, lon=lon, city=city)
+
+
+def _experience(row: TechnicianExperience) -> Experience:
+    return Experience(
+        resolved=row.resolved,
+        avg_resolution_hours=row.avg_resolution_hours,
+        reopen_rate=row.reopen_rate,
+        csat=row.csat,
+        on_time_rate=row.on_time_rate,
+        resolved_this_week=row.resolved_this_week,
+    )
+
+
+def _workloads(excluded_statuses: list[str]) -> dict[int, Workload]:
+    """One query: open assigned tickets per technician and priority."""
+    rows = (
+        Ticket.objects.filter(closed=False, assigned_to__isnull=False)
+        .exclude(status__in=excluded_statuses)
+        .values("assigned_to_id", "priority")
+        .annotate(n=Count("id"), hours=Coalesce(Sum("estimated_hours"), 0.0, output_field=FloatField()))
+    )
+    acc: dict[int, list[float]] = defaultdict(lambda: [0, 0.0, 0.0])
+    for row in rows:
+        entry = acc[row["assigned_to_id"]]
+        entry[0] += row["n"]
+        entry[1] += row["hours"]
+        entry[2] += row["hours"] * PRIORITY_WORKLOAD_WEIGHT.get(row["priority"], 1.0)
+    return {tid: Workload(int(n), round(h, 2), round(w, 2)) for tid, (n, h, w) in acc.items()}
+
+
+def build_tech_facts(*, now: datetime, excluded_statuses: list[str] | None = None) -> list[TechFacts]:
+    """All active technicians as engine inputs, in a constant number of queries (8)."""
+    if excluded_statuses is None:
+        excluded_statuses = list(DispatchSettings.load().workload_excluded_statuses)
+    horizon_start, horizon_end = now - timedelta(days=1), now + LOOKAHEAD
+    techs = list(
+        Technician.objects.filter(active=True)
+        .prefetch_related(
+            "skill_levels__skill",
+            "certifications",
+            Prefetch("shifts", queryset=ShiftModel.objects.all()),
+            Prefetch("time_off", queryset=TimeOff.objects.filter(end__gt=horizon_start, start__lt=horizon_end)),
+            Prefetch("on_call", queryset=OnCall.objects.filter(end__gt=horizon_start, start__lt=horizon_end)),
+        )
+        .order_by("external_id")
+    )
+    workloads = _workloads(excluded_statuses)
+    experience: dict[int, dict[str, Experience]] = defaultdict(dict)
+    company_history: dict[int, dict[str, CompanyHistory]] = defaultdict(dict)
+    for row in TechnicianExperience.objects.filter(scope__in=("all", "category", "company")):
+        if row.scope == "company":
+            company_history[row.technician_id][row.key] = CompanyHistory(tickets=row.resolved_raw, csat=row.csat)
+        else:
+            experience[row.technician_id]["*" if row.scope == "all" else row.key] = _experience(row)
+    last_assigned = dict(
+        Assignment.objects.values("technician_id").annotate(at=Max("created_at")).values_list("technician_id", "at")
+    )
+    return [
+        _tech_facts(t, workloads.get(t.pk, Workload()), experience[t.pk], company_history[t.pk], last_assigned.get(t.pk))
+        for t in techs
+    ]
+
+
+def _tech_facts(
+    tech: Technician,
+    workload: Workload,
+    experience: dict[str, Experience],
+    company_history: dict[str, CompanyHistory],
+    last_assigned_at: datetime | None,
+) -> TechFacts:
+    skills = {ts.skill.name: SKILL_LEVELS[ts.level] for ts in tech.skill_levels.all()}
+    shifts_by_time: dict[tuple[time, time], list[int]] = defaultdict(list)
+    for shift in tech.shifts.all():
+        shifts_by_time[(shift.start, shift.end)].append(shift.weekday)
+    top_skills = sorted(tech.skill_levels.all(), key=lambda ts: -SKILL_LEVELS[ts.level])[:2]
+    return TechFacts(
+        id=tech.external_id,
+        name=tech.name,
+        email=tech.email,
+        phone=tech.phone,
+        seniority=tech.seniority,
+        timezone=tech.timezone,
+        location=_geo(tech.lat, tech.lon, tech.city),
+        onsite_capable=tech.onsite_capable,
+        languages=frozenset(tech.languages or ["English"]),
+        skills=skills,
+        certifications=frozenset(c.name for c in tech.certifications.all()),
+        max_active_tickets=tech.max_active_tickets,
+        schedule=tuple(Shift(days=tuple(sorted(d)), start=s, end=e) for (s, e), d in sorted(shifts_by_time.items())),
+        time_off=tuple(Interval(o.start, o.end, o.reason) for o in tech.time_off.all()),
+        on_call=tuple(Interval(o.start, o.end, "on-call") for o in tech.on_call.all()),
+        active=tech.active,
+        hourly_cost=float(tech.hourly_cost) if tech.hourly_cost is not None else None,
+        workload=workload,
+        experience=experience,
+        company_history=company_history,
+        last_assigned_at=last_assigned_at,
+        specialization=" & ".join(ts.skill.name for ts in top_skills),
+    )
+
+
+def ticket_queryset() -> Any:
+    return Ticket.objects.select_related(
+        "category", "predicted_category", "company__sla_policy", "company__preferred_technician", "board"
+    ).prefetch_related(
+        "category__required_skills", "predicted_category__required_skills", "company__account_technicians"
+    )
+
+
+def ticket_facts(ticket: Ticket, **overrides: Any) -> TicketFacts:
+    """The ticket's facts; `ticket` should come from ticket_queryset() (no further queries)."""
+    category = ticket.effective_category
+    company: Company | None = ticket.company
+    response_hours = None
+    sla_name = ""
+    if company and company.sla_policy:
+        sla_name = company.sla_policy.name
+        response_hours = (company.sla_policy.response_hours or {}).get(ticket.priority)
+    account_techs: tuple[str, ...] = ()
+    preferred = None
+    if company:
+        account_techs = tuple(t.external_id for t in company.account_technicians.all())
+        preferred = company.preferred_technician.external_id if company.preferred_technician else None
+    facts = TicketFacts(
+        id=ticket.external_id,
+        subject=ticket.subject,
+        description=ticket.description,
+        category=category.name if category else None,
+        priority=ticket.priority,
+        board=ticket.board.name if ticket.board else "",
+        company_id=company.external_id if company else None,
+        company_name=company.name if company else "",
+        company_tier=company.tier if company else "standard",
+        category_required_skills=tuple(s.name for s in category.required_skills.all()) if category else (),
+        required_skills=tuple(ticket.required_skills or ()),
+        complexity=category.complexity if category else "medium",
+        created_at=ticket.created_at,
+        sla_due=ticket.sla_due,
+        sla_policy=sla_name,
+        response_hours=float(response_hours) if response_hours is not None else None,
+        preferred_tech=preferred,
+        account_techs=account_techs,
+        company_location=_geo(company.lat, company.lon, company.city) if company else None,
+        language=ticket.language or None,
+        location=_geo(ticket.location_lat, ticket.location_lon, ticket.location_city),
+        onsite=ticket.onsite,
+        estimated_hours=ticket.estimated_hours,
+        status=ticket.status,
+    )
+    return replace(facts, **overrides) if overrides else facts
+
+
+def open_unassigned_tickets() -> Any:
+    return (
+        ticket_queryset()
+        .filter(closed=False, assigned_to__isnull=True)
+        .filter(Q(board__isnull=True) | Q(board__dispatch_enabled=True))
+        .order_by(F("sla_due").asc(nulls_last=True), "created_at")
+    )

@@ -1,0 +1,1 @@
+"""Learning from history: experience per technician and slice, and the text classifier."""

@@ -1,0 +1,372 @@
+"""Tickets, companies, SLAs, rules, organisational settings, and the decisions the engine
+makes with their outbox rows for the PSA push."""
+
+from __future__ import annotations
+
+import math
+import zoneinfo
+from datetime import time
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from dispatch.engine.types import DEFAULT_WEIGHTS, FACTORS, PRIORITIES, STRATEGIES, WORKLOAD_METHODS
+
+PRIORITY_CHOICES = [(p, p) for p in PRIORITIES]
+PRIORITY_RANK = {p: i for i, p in enumerate(PRIORITIES)}
+
+
+class SLAPolicy(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    response_hours = models.JSONField(default=dict, help_text='{"Critical": 1, "High": 4, "Medium": 8, "Low": 24}')
+    resolution_hours = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "SLA policy"
+        verbose_name_plural = "SLA policies"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        for field in ("response_hours", "resolution_hours"):
+            value = getattr(self, field) or {}
+            if not isinstance(value, dict):
+                raise ValidationError({field: "must be an object of priority → hours"})
+            for key, hours in value.items():
+                if key not in PRIORITIES:
+                    raise ValidationError({field: f"{key!r} is not one of {', '.join(PRIORITIES)}"})
+                if not isinstance(hours, int | float) or hours <= 0:
+                    raise ValidationError({field: f"{key}: hours must be a positive number"})
+
+
+class Tier(models.TextChoices):
+    VIP = "vip", "VIP"
+    STANDARD = "standard", "Standard"
+
+
+class Company(models.Model):
+    external_id = models.CharField("ID", max_length=100, unique=True)
+    name = models.CharField(max_length=200)
+    tier = models.CharField(max_length=10, choices=Tier.choices, default=Tier.STANDARD)
+    sla_policy = models.ForeignKey(SLAPolicy, null=True, blank=True, on_delete=models.SET_NULL)
+    preferred_technician = models.ForeignKey(
+        "skills.Technician", null=True, blank=True, on_delete=models.SET_NULL, related_name="preferred_by"
+    )
+    account_technicians = models.ManyToManyField("skills.Technician", blank=True, related_name="accounts")
+    city = models.CharField(max_length=100, blank=True)
+    lat = models.FloatField(null=True, blank=True, validators=[MinValueValidator(-90), MaxValueValidator(90)])
+    lon = models.FloatField(null=True, blank=True, validators=[MinValueValidator(-180), MaxValueValidator(180)])
+    contact_email = models.EmailField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "companies"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Board(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    dispatch_enabled = models.BooleanField(default=True, help_text="Tickets on this board are dispatched")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Ticket(models.Model):
+    """An open ticket, mirrored from the PSA or imported from a workspace file."""
+
+    external_id = models.CharField("ID", max_length=100)
+    connection = models.ForeignKey("psa.PsaConnection", null=True, blank=True, on_delete=models.SET_NULL)
+    subject = models.CharField(max_length=500, blank=True)
+    description = models.TextField(blank=True)
+    category = models.ForeignKey("skills.Category", null=True, blank=True, on_delete=models.SET_NULL)
+    predicted_category = models.ForeignKey(
+        "skills.Category", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    predicted_confidence = models.FloatField(null=True, blank=True)
+    priority = models.CharField(max_length=10, choices=PRIORITY_CHOICES, default="Medium")
+    board = models.ForeignKey(Board, null=True, blank=True, on_delete=models.SET_NULL)
+    company = models.ForeignKey(Company, null=True, blank=True, on_delete=models.SET_NULL)
+    status = models.CharField(max_length=50, default="New")
+    assigned_to = models.ForeignKey(
+        "skills.Technician", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True)
+    sla_due = models.DateTimeField(null=True, blank=True)
+    estimated_hours = models.FloatField(default=1.0, validators=[MinValueValidator(0)])
+    required_skills = models.JSONField(default=list, blank=True)
+    language = models.CharField(max_length=50, blank=True)
+    location_city = models.CharField(max_length=100, blank=True)
+    location_lat = models.FloatField(null=True, blank=True)
+    location_lon = models.FloatField(null=True, blank=True)
+    onsite = models.BooleanField(default=False)
+    closed = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["sla_due", "created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "external_id"], name="uniq_ticket_per_connection"),
+            models.UniqueConstraint(
+                fields=["external_id"], condition=models.Q(connection__isnull=True), name="uniq_local_ticket"
+            ),
+        ]
+        indexes = [models.Index(fields=["closed", "assigned_to"]), models.Index(fields=["sla_due"])]
+
+    def __str__(self) -> str:
+        return f"#{self.external_id} {self.subject}"
+
+    @property
+    def effective_category(self) -> Any:
+        return self.category or self.predicted_category
+
+
+class HistoryTicket(models.Model):
+    """A closed ticket: what the desk learns from and what the replay evaluates against."""
+
+    external_id = models.CharField("ticket ID", max_length=100, unique=True)
+    subject = models.CharField(max_length=500, blank=True)
+    description = models.TextField(blank=True)
+    category = models.ForeignKey("skills.Category", null=True, blank=True, on_delete=models.SET_NULL)
+    priority = models.CharField(max_length=10, choices=PRIORITY_CHOICES, default="Medium")
+    company = models.ForeignKey(Company, null=True, blank=True, on_delete=models.SET_NULL)
+    board = models.ForeignKey(Board, null=True, blank=True, on_delete=models.SET_NULL)
+    resolved_by = models.ForeignKey(
+        "skills.Technician", null=True, blank=True, on_delete=models.SET_NULL, related_name="resolved"
+    )
+    opened_at = models.DateTimeField()
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    csat = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)])
+    reopened = models.BooleanField(default=False)
+    reassignments = models.PositiveIntegerField(default=0)
+    met_sla = models.BooleanField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["opened_at"]
+        indexes = [models.Index(fields=["opened_at"]), models.Index(fields=["resolved_at"])]
+
+    def __str__(self) -> str:
+        return f"#{self.external_id} {self.subject}"
+
+
+class Rule(models.Model):
+    """An assignment rule (contracts/workspace.md): all `when` keys must hold; one `then` action."""
+
+    WHEN_KEYS = ("company", "tier", "category", "priority", "board", "keywords")
+    THEN_KEYS = ("assign_to", "prefer", "min_seniority", "require_skills", "exclude", "allow_overflow", "board", "escalate_to")
+
+    name = models.CharField(max_length=200, unique=True)
+    when = models.JSONField(default=dict, blank=True)
+    then = models.JSONField(default=dict)
+    unless_unavailable = models.BooleanField(default=True)
+    enabled = models.BooleanField(default=True)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from dispatch.rules_validation import rule_problems
+
+        problems = rule_problems(self.when, self.then)
+        if problems:
+            raise ValidationError(problems)
+
+
+def default_weights() -> dict[str, float]:
+    return dict(DEFAULT_WEIGHTS)
+
+
+def default_business_hours() -> dict[str, Any]:
+    return {"timezone": "UTC", "days": [0, 1, 2, 3, 4], "start": "08:00", "end": "18:00"}
+
+
+def default_excluded_statuses() -> list[str]:
+    return ["Waiting for Customer"]
+
+
+class DispatchSettings(models.Model):
+    """The organisational variables (one row). `DispatchSettings.load()` gets or creates it."""
+
+    dispatching_enabled = models.BooleanField(default=True)
+    dispatching_mode = models.CharField(max_length=30, choices=[(s, s) for s in STRATEGIES], default="hybrid")
+    max_tickets_per_technician = models.PositiveIntegerField(default=10, validators=[MinValueValidator(1)])
+    workload_calculation_method = models.CharField(
+        max_length=20, choices=[(m, m) for m in WORKLOAD_METHODS], default="weighted"
+    )
+    workload_excluded_statuses = models.JSONField(default=default_excluded_statuses, blank=True)
+    sla_priority_weight = models.FloatField(default=0.5, validators=[MinValueValidator(0), MaxValueValidator(1)])
+    skill_match_threshold = models.PositiveIntegerField(default=60, validators=[MaxValueValidator(100)])
+    allow_overflow_assignment = models.BooleanField(default=False)
+    business_hours_only = models.BooleanField(default=False)
+    preferred_tech_priority = models.BooleanField(default=True)
+    weights = models.JSONField(default=default_weights)
+    business_hours = models.JSONField(default=default_business_hours)
+    escalation_email = models.EmailField(blank=True, help_text="Manager notified on escalation or failed dispatch")
+    notify_customers = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = "dispatch settings"
+        verbose_name_plural = "dispatch settings"
+
+    def __str__(self) -> str:
+        return "Dispatch settings"
+
+    @classmethod
+    def load(cls) -> DispatchSettings:
+        obj, _ = cls.objects.get_or_create(pk=1)
+        return obj
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        weights = self.weights or {}
+        if not isinstance(weights, dict) or set(weights) != set(FACTORS):
+            errors["weights"] = f"weights must have exactly the keys {', '.join(FACTORS)}"
+        elif any(not isinstance(v, int | float) or v < 0 or v > 1 for v in weights.values()):
+            errors["weights"] = "each weight must be a number between 0 and 1"
+        elif not math.isclose(sum(weights.values()), 1.0, abs_tol=1e-3):
+            errors["weights"] = f"weights must sum to 1 (they sum to {sum(weights.values()):.3f})"
+        bh = self.business_hours or {}
+        try:
+            zoneinfo.ZoneInfo(str(bh.get("timezone", "")))
+            days = bh.get("days", [])
+            if not days or any(not isinstance(d, int) or not 0 <= d <= 6 for d in days):
+                raise ValueError("days must be weekday numbers 0..6 (0 = Monday)")
+            time.fromisoformat(bh["start"])
+            time.fromisoformat(bh["end"])
+        except (KeyError, ValueError, TypeError, zoneinfo.ZoneInfoNotFoundError) as exc:
+            errors["business_hours"] = f"invalid business hours: {exc}"
+        if not isinstance(self.workload_excluded_statuses, list):
+            errors["workload_excluded_statuses"] = "must be a list of status names"
+        if errors:
+            raise ValidationError(errors)
+
+
+class DecisionStatus(models.TextChoices):
+    SUGGESTED = "suggested", "Suggested"
+    APPROVED = "approved", "Approved"
+    OVERRIDDEN = "overridden", "Overridden"
+    AUTO_ASSIGNED = "auto_assigned", "Auto-assigned"
+    SHADOW = "shadow", "Shadow (not applied)"
+    FAILED = "failed", "Failed"
+    SUPERSEDED = "superseded", "Superseded"
+
+
+class Decision(models.Model):
+    """One run of the engine for one ticket, stored with everything needed to explain it."""
+
+    ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="decisions")
+    ticket_external_id = models.CharField(max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=20, choices=DecisionStatus.choices, db_index=True)
+    mode = models.CharField(max_length=10, default="suggest")  # suggest | assign
+    strategy = models.CharField(max_length=30)
+    initiated_by = models.CharField(max_length=100, default="system_automation")
+    recommended = models.ForeignKey(
+        "skills.Technician", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    assigned = models.ForeignKey("skills.Technician", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    override_reason = models.TextField(blank=True)
+    confidence = models.FloatField(null=True, blank=True)
+    top_score = models.FloatField(null=True, blank=True)
+    error_code = models.CharField(max_length=50, blank=True)
+    algorithm_version = models.CharField(max_length=50)
+    as_of = models.DateTimeField()
+    inputs = models.JSONField(default=dict, help_text="Summary of the engine's inputs, for replay")
+    candidates = models.JSONField(default=list, help_text="Ranked candidates with breakdowns")
+    document = models.JSONField(default=dict, help_text="The API response document")
+    notifications = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["ticket", "-created_at"]), models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"Decision {self.pk} for #{self.ticket_external_id} ({self.status})"
+
+
+class OutboxState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    CLAIMED = "claimed", "Pushing"
+    PUSHED = "pushed", "Pushed"
+    FAILED = "failed", "Failed"
+    SKIPPED = "skipped", "Skipped (no PSA connection)"
+
+
+class Assignment(models.Model):
+    """The outbox row for one confirmed assignment, written in the same transaction as the
+    decision and pushed to the PSA by a worker that claims it with a conditional UPDATE."""
+
+    decision = models.OneToOneField(Decision, on_delete=models.CASCADE, related_name="assignment")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="assignments")
+    technician = models.ForeignKey("skills.Technician", on_delete=models.PROTECT, related_name="+")
+    board = models.CharField(max_length=100, blank=True)
+    note = models.TextField(blank=True)
+    state = models.CharField(max_length=10, choices=OutboxState.choices, default=OutboxState.PENDING, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(max_length=40, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    pushed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"#{self.ticket.external_id} → {self.technician} ({self.state})"
+
+
+class TechnicianExperience(models.Model):
+    """Learned by train_models: one row per technician and slice (category, board or company)."""
+
+    SCOPES = [("all", "All work"), ("category", "Category"), ("board", "Board"), ("company", "Company")]
+    technician = models.ForeignKey("skills.Technician", on_delete=models.CASCADE, related_name="experience")
+    scope = models.CharField(max_length=10, choices=SCOPES)
+    key = models.CharField(max_length=200, blank=True)
+    resolved = models.FloatField(default=0)
+    resolved_raw = models.PositiveIntegerField(default=0)
+    avg_resolution_hours = models.FloatField(null=True, blank=True)
+    reopen_rate = models.FloatField(null=True, blank=True)
+    csat = models.FloatField(null=True, blank=True)
+    on_time_rate = models.FloatField(null=True, blank=True)
+    resolved_this_week = models.PositiveIntegerField(default=0)
+    model_version = models.CharField(max_length=50)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["technician", "scope", "key"], name="uniq_experience")]
+        indexes = [models.Index(fields=["scope", "key"])]
+
+
+class ModelVersion(models.Model):
+    """A trained model set (experience tables + text classifier), reported in decisions."""
+
+    version = models.CharField(max_length=50, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history_count = models.PositiveIntegerField(default=0)
+    classifier_path = models.CharField(max_length=500, blank=True)
+    metrics = models.JSONField(default=dict, blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.version

@@ -1,0 +1,453 @@
+"""Write paths of dispatch: run the engine for a ticket and store the decision, approve or
+override it, and write the outbox row the PSA push worker picks up.
+
+Every confirmed assignment goes through `_assign`, which claims the ticket with a
+conditional UPDATE (`assigned_to IS NULL`), so two dispatchers, or a dispatcher and the
+auto-assigner, can never both assign one ticket; the loser gets AssignmentConflict.
+"""
+
+from __future__ import annotations
+
+import time as _time
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from dispatch import engine, notifications
+from dispatch.api_input import DispatchRequest, InvalidTicketData
+from dispatch.documents import DocumentContext, build_document, iso
+from dispatch.engine.types import GeoPoint, Ranking, TechFacts, TicketFacts
+from dispatch.facts import build_tech_facts, load_policy, ticket_facts, ticket_queryset
+from dispatch.models import (
+    Assignment,
+    Board,
+    Company,
+    Decision,
+    DecisionStatus,
+    OutboxState,
+    Ticket,
+)
+from skills.models import AutoAssign, Category, Technician
+
+
+class AssignmentConflict(Exception):
+    """The ticket was assigned by someone else first."""
+
+    def __init__(self, ticket: Ticket, decision: Decision | None) -> None:
+        who = ticket.assigned_to.name if ticket.assigned_to else "someone"
+        by = f" by {decision.decided_by}" if decision and decision.decided_by else ""
+        super().__init__(f"Ticket #{ticket.external_id} was already assigned to {who}{by}")
+        self.ticket = ticket
+        self.decision = decision
+
+
+class ApprovalError(Exception):
+    """An approval that cannot be carried out (bad technician, missing reason...)."""
+
+    def __init__(self, message: str, code: str = "INVALID_APPROVAL") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def algorithm_version() -> str:
+    from dispatch.models import ModelVersion
+
+    model = ModelVersion.objects.filter(active=True).order_by("-created_at").values_list("version", flat=True).first()
+    return f"{engine.ENGINE_VERSION}+{model}" if model else engine.ENGINE_VERSION
+
+
+# ---------------------------------------------------------------- tickets from API input
+
+
+def ticket_upsert_from_request(req: DispatchRequest) -> Ticket:
+    """Store (or update) a local ticket from a dispatch body. Raises InvalidTicketData for
+    unknown references; the caller runs this inside the dispatch transaction."""
+    problems: list[str] = []
+    ticket = Ticket.objects.filter(external_id=req.ticket_id).order_by("connection_id").first()
+    category = company = None
+    if req.category is not None:
+        category = Category.objects.filter(name__iexact=req.category).first()
+        if category is None:
+            problems.append(f"ticket_category: unknown category {req.category!r}")
+    if req.company_id is not None:
+        company = Company.objects.filter(external_id=req.company_id).first()
+        if company is None:
+            problems.append(f"company_id: unknown company {req.company_id!r}")
+    if req.preferred_tech and not Technician.objects.filter(external_id=req.preferred_tech).exists():
+        problems.append(f"customer_preferred_tech: unknown technician {req.preferred_tech!r}")
+    if problems:
+        raise InvalidTicketData(problems)
+    if ticket is None:
+        ticket = Ticket(external_id=req.ticket_id, created_at=timezone.now())
+    if category is not None:
+        ticket.category = category
+    if company is not None:
+        ticket.company = company
+    if req.board is not None:
+        ticket.board, _ = Board.objects.get_or_create(name=req.board)
+    if req.priority is not None:
+        ticket.priority = req.priority
+    for attr, value in (("subject", req.subject), ("description", req.description), ("sla_due", req.sla_due)):
+        if value is not None:
+            setattr(ticket, attr, value)
+    if req.required_skills is not None:
+        ticket.required_skills = req.required_skills
+    if req.language is not None:
+        ticket.language = req.language
+    if req.location is not None:
+        ticket.location_city = req.location.get("city", "")
+        ticket.location_lat = req.location.get("lat")
+        ticket.location_lon = req.location.get("lon")
+        ticket.onsite = True
+    ticket.save()
+    return ticket
+
+
+# ---------------------------------------------------------------- running the engine
+
+
+def _classify_if_needed(ticket: Ticket) -> None:
+    """Fill the predicted category from the text model when the ticket has none."""
+    if ticket.category_id or not (ticket.subject or ticket.description):
+        return
+    from dispatch.learning.classifier import ModelNotTrained, classify
+
+    try:
+        prediction = classify(ticket.subject, ticket.description)
+    except ModelNotTrained:
+        return
+    category = Category.objects.filter(name=prediction.category).first()
+    if category is not None:
+        ticket.predicted_category = category
+        ticket.predicted_confidence = prediction.confidence
+        ticket.save(update_fields=["predicted_category", "predicted_confidence", "updated_at"])
+
+
+def _overrides(req: DispatchRequest | None) -> dict[str, Any]:
+    if req is None:
+        return {}
+    out: dict[str, Any] = {}
+    if req.exclude:
+        out["exclude"] = tuple(req.exclude)
+    if req.preferred_tech:
+        out["preferred_tech"] = req.preferred_tech
+    if req.location and "lat" in req.location:
+        out["location"] = GeoPoint(req.location["lat"], req.location["lon"], req.location.get("city", ""))
+        out["onsite"] = True
+    return out
+
+
+def ticket_rank(
+    ticket: Ticket,
+    *,
+    at: datetime,
+    strategy: str | None = None,
+    techs: list[TechFacts] | None = None,
+    policy_overrides: dict[str, Any] | None = None,
+    fact_overrides: dict[str, Any] | None = None,
+) -> tuple[Ranking, TicketFacts, list[TechFacts], Any]:
+    """Rank technicians for a ticket without storing anything (queue, what-if, API)."""
+    policy = load_policy(now=at, **(policy_overrides or {}))
+    if techs is None:
+        techs = build_tech_facts(now=at)
+    facts = ticket_facts(ticket, **(fact_overrides or {}))
+    ranking = engine.rank(facts, techs, policy, strategy=strategy)
+    return ranking, facts, techs, policy
+
+
+def _resolve_mode(requested: str | None, category: Category | None, ranking: Ranking) -> tuple[str, bool]:
+    """(mode, shadow): explicit mode wins; otherwise the category's earned-trust setting."""
+    if requested:
+        return requested, False
+    if category is None or category.auto_assign == AutoAssign.OFF:
+        return "suggest", False
+    if category.auto_assign == AutoAssign.SHADOW:
+        return "suggest", True
+    confident = ranking.confidence_value >= category.auto_assign_min_confidence
+    return ("assign" if confident else "suggest"), False
+
+
+def decision_create(
+    *,
+    ticket: Ticket,
+    req: DispatchRequest | None = None,
+    mode: str | None = None,
+    initiated_by: str = "system_automation",
+    techs: list[TechFacts] | None = None,
+) -> Decision:
+    """Run the engine for `ticket`, store the decision, and assign when the mode says so."""
+    started = timezone.now()
+    t0 = _time.perf_counter()
+    _classify_if_needed(ticket)
+    ticket = ticket_queryset().get(pk=ticket.pk)
+    at = (req.as_of if req else None) or started
+    policy_overrides = {}
+    if req is not None:
+        policy_overrides = {"force_assignment": req.force_assignment, "override_workload_limit": req.override_workload_limit}
+    ranking, facts, techs, policy = ticket_rank(
+        ticket,
+        at=at,
+        strategy=req.strategy if req else None,
+        techs=techs,
+        policy_overrides=policy_overrides,
+        fact_overrides=_overrides(req),
+    )
+    mode, shadow = _resolve_mode(mode or (req.mode if req else None), ticket.effective_category, ranking)
+    if req is not None and not req.dispatch_immediately and mode == "assign":
+        mode = "suggest"  # queued for the next batch cycle
+    finished = started + _elapsed(t0)
+    with transaction.atomic():
+        Decision.objects.filter(ticket=ticket, status__in=[DecisionStatus.SUGGESTED, DecisionStatus.SHADOW]).update(
+            status=DecisionStatus.SUPERSEDED
+        )
+        failed = ranking.selected is None or ranking.error_code is not None
+        decision = Decision.objects.create(
+            ticket=ticket,
+            ticket_external_id=ticket.external_id,
+            status=DecisionStatus.FAILED if failed else (DecisionStatus.SHADOW if shadow else DecisionStatus.SUGGESTED),
+            mode=mode,
+            strategy=ranking.strategy,
+            initiated_by=initiated_by,
+            recommended=Technician.objects.filter(external_id=ranking.selected).first() if ranking.selected else None,
+            confidence=ranking.confidence_value,
+            top_score=ranking.candidates[0].score if ranking.candidates else None,
+            error_code=ranking.error_code or "",
+            algorithm_version=algorithm_version(),
+            as_of=at,
+            inputs=_inputs_summary(facts, policy, len(techs)),
+            candidates=[_candidate_row(c) for c in ranking.candidates],
+        )
+        ctx = DocumentContext(
+            ticket=facts,
+            techs={t.id: t for t in techs},
+            mode=mode,
+            assigned=False,
+            decision_id=decision.pk,
+            started_at=started,
+            finished_at=finished,
+            algorithm_version=decision.algorithm_version,
+            initiated_by=initiated_by,
+            capacity_default=policy.max_tickets_per_technician,
+            escalation_email=policy.escalation_email,
+        )
+        if failed:
+            ctx.notifications = notifications.notify_failure(decision, ranking, facts, policy.escalation_email)
+        elif mode == "assign":
+            tech = decision.recommended
+            assert tech is not None
+            _assign(
+                ticket, decision, tech, status=DecisionStatus.AUTO_ASSIGNED, user=None, reason="",
+                escalate_to=ranking.escalate_to or "",
+            )
+            ctx.assigned = True
+            ctx.notifications = decision.notifications
+            ctx.psa_sync = psa_sync_state(decision)
+        else:
+            ctx.notifications = {"technician_notification": {"sent": False, "reason": "Awaiting dispatcher approval"}}
+        decision.document = build_document(ranking, ctx)
+        decision.notifications = ctx.notifications
+        decision.save(update_fields=["document", "notifications"])
+    return decision
+
+
+def _elapsed(t0: float) -> Any:
+    from datetime import timedelta
+
+    return timedelta(seconds=_time.perf_counter() - t0)
+
+
+def _inputs_summary(facts: TicketFacts, policy: Any, n_techs: int) -> dict[str, Any]:
+    return {
+        "ticket": {
+            "id": facts.id,
+            "category": facts.category,
+            "priority": facts.priority,
+            "board": facts.board,
+            "company": facts.company_id,
+            "required_skills": list(facts.category_required_skills + facts.required_skills),
+            "sla_due": iso(facts.sla_due),
+            "language": facts.language,
+            "onsite": facts.onsite,
+            "exclude": list(facts.exclude),
+            "preferred_tech": facts.preferred_tech,
+        },
+        "policy": {
+            "strategy": policy.strategy,
+            "weights": dict(policy.weights),
+            "skill_match_threshold": policy.skill_match_threshold,
+            "max_tickets_per_technician": policy.max_tickets_per_technician,
+            "force_assignment": policy.force_assignment,
+            "override_workload_limit": policy.override_workload_limit,
+            "rules": [r.name for r in policy.rules],
+        },
+        "technicians": n_techs,
+    }
+
+
+def _candidate_row(c: Any) -> dict[str, Any]:
+    from dispatch.documents import breakdown
+
+    return {
+        "technician_id": c.tech_id,
+        "name": c.name,
+        "score": c.score,
+        "skill_match_percentage": round(c.skill_match_pct),
+        "availability": c.availability_status,
+        "eligible": c.eligible,
+        "qualified": c.qualified,
+        "at_capacity": c.at_capacity,
+        "capacity_pct": round(c.capacity_pct),
+        "blocked_by": list(c.blocked_by),
+        "reason_not_selected": c.reason_not_selected,
+        "score_breakdown": breakdown(c),
+    }
+
+
+# ---------------------------------------------------------------- approving and assigning
+
+
+def _assign(
+    ticket: Ticket, decision: Decision, tech: Technician, *, status: str, user: Any, reason: str, escalate_to: str = ""
+) -> Assignment:
+    """Claim the ticket for `tech` (once, ever) and write the outbox row. Call inside a transaction."""
+    claimed = Ticket.objects.filter(pk=ticket.pk, assigned_to__isnull=True).update(
+        assigned_to=tech, status="Assigned", updated_at=timezone.now()
+    )
+    if claimed != 1:
+        ticket.refresh_from_db()
+        winner = ticket.decisions.filter(
+            status__in=[DecisionStatus.APPROVED, DecisionStatus.OVERRIDDEN, DecisionStatus.AUTO_ASSIGNED]
+        ).first()
+        raise AssignmentConflict(ticket, winner)
+    now = timezone.now()
+    decision.status = status
+    decision.assigned = tech
+    decision.decided_by = user
+    decision.decided_at = now
+    decision.override_reason = reason
+    decision.save(update_fields=["status", "assigned", "decided_by", "decided_at", "override_reason"])
+    assignment = Assignment.objects.create(
+        decision=decision,
+        ticket=ticket,
+        technician=tech,
+        board=(decision.document.get("dispatching_results", {}) or {}).get("route_to_board", "") or "",
+        note=assignment_note(decision, tech),
+        state=OutboxState.PENDING if ticket.connection_id else OutboxState.SKIPPED,
+    )
+    decision.notifications = notifications.notify_assignment(ticket, tech, escalate_to)
+    decision.save(update_fields=["notifications"])
+    if ticket.connection_id:
+        from psa.outbox import schedule_push
+
+        transaction.on_commit(lambda: schedule_push(assignment.pk))
+    return assignment
+
+
+def assignment_note(decision: Decision, tech: Technician) -> str:
+    """The note pushed to the PSA with the assignment: who, how, and why."""
+    lines = [f"Assigned to {tech.name} by Switchboard ({decision.get_status_display().lower()})."]
+    row = next((c for c in decision.candidates if c["technician_id"] == tech.external_id), None)
+    if row:
+        lines.append(f"Score {row['score']}/100, skill match {row['skill_match_percentage']}%.")
+        for part in row["score_breakdown"]:
+            lines.append(f"- {part['factor']}: {part['points']} pts ({part['reason']})")
+    if decision.override_reason:
+        lines.append(f"Dispatcher override: {decision.override_reason}")
+    if decision.decided_by:
+        lines.append(f"Confirmed by {decision.decided_by}.")
+    return "\n".join(lines)
+
+
+def latest_decision(ticket: Ticket) -> Decision | None:
+    return ticket.decisions.exclude(status=DecisionStatus.SUPERSEDED).order_by("-created_at", "-pk").first()
+
+
+def decision_approve(*, ticket: Ticket, user: Any, technician_id: str | None = None, reason: str = "") -> Decision:
+    """Confirm the suggestion, or override it with another technician and a reason."""
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().select_related("assigned_to").get(pk=ticket.pk)
+        decision = latest_decision(ticket)
+        if ticket.assigned_to_id is not None:
+            raise AssignmentConflict(ticket, decision)
+        if decision is None:
+            decision = decision_create(ticket=ticket, mode="suggest", initiated_by=str(user))
+        recommended_id = decision.recommended.external_id if decision.recommended else None
+        chosen_id = technician_id or recommended_id
+        if not chosen_id:
+            raise ApprovalError("technician_id: required, there is no suggestion to approve")
+        tech = Technician.objects.filter(external_id=chosen_id).first()
+        if tech is None:
+            raise ApprovalError(f"technician_id: unknown technician {chosen_id!r}")
+        if not tech.active:
+            raise ApprovalError(f"technician_id: {tech.name} is inactive", code="TECHNICIAN_UNAVAILABLE")
+        override = chosen_id != recommended_id
+        if override and not reason:
+            raise ApprovalError("reason: required when choosing a technician other than the suggestion")
+        status = DecisionStatus.OVERRIDDEN if override else DecisionStatus.APPROVED
+        escalate_to = (decision.document.get("dispatching_results") or {}).get("escalated_to") or ""
+        _assign(ticket, decision, tech, status=status, user=user, reason=reason if override else "", escalate_to=escalate_to)
+        decision.document = _document_after_assignment(decision, tech, ticket)
+        decision.save(update_fields=["document"])
+    return decision
+
+
+def _document_after_assignment(decision: Decision, tech: Technician, ticket: Ticket) -> dict[str, Any]:
+    doc = dict(decision.document)
+    results = dict(doc.get("dispatching_results", {}))
+    contact = {
+        "technician_id": tech.external_id,
+        "name": tech.name,
+        "email": tech.email,
+        "phone": tech.phone,
+        "specialization": (results.get("recommended_technician") or {}).get("specialization", ""),
+    }
+    results.update(
+        assigned=True,
+        assigned_technician=contact,
+        assignment_timestamp=iso(decision.decided_at),
+        status=decision.status,
+    )
+    if decision.status == DecisionStatus.OVERRIDDEN:
+        results["override_reason"] = decision.override_reason
+    results.pop("reason", None)
+    doc["success"] = True
+    doc["dispatching_results"] = results
+    doc["notifications_sent"] = decision.notifications
+    doc["psa_sync"] = psa_sync_state(decision)
+    audit = dict(doc.get("audit_trail", {}))
+    audit.update(decided_by=str(decision.decided_by) if decision.decided_by else None, decided_timestamp=iso(decision.decided_at))
+    doc["audit_trail"] = audit
+    return doc
+
+
+def psa_sync_state(decision: Decision) -> dict[str, Any]:
+    assignment = Assignment.objects.filter(decision=decision).first()
+    if assignment is None:
+        return {"state": "none"}
+    state = {"state": assignment.state, "attempts": assignment.attempts}
+    if assignment.state == OutboxState.FAILED:
+        state["reason"] = assignment.last_error
+        state["code"] = "PSA_UPDATE_FAILED"
+    if assignment.pushed_at:
+        state["pushed_at"] = iso(assignment.pushed_at)
+    return state
+
+
+def decision_document(decision: Decision) -> dict[str, Any]:
+    """The stored document with the live PSA sync state."""
+    doc = dict(decision.document)
+    doc["status"] = decision.status
+    doc["psa_sync"] = psa_sync_state(decision)
+    return doc
+
+
+def dispatch_from_request(req: DispatchRequest, *, initiated_by: str) -> Decision:
+    """POST /api/v1/dispatch: store the ticket facts, then decide. Bad references change nothing."""
+    with transaction.atomic():
+        ticket = ticket_upsert_from_request(req)
+        if (req.mode or "") == "assign" and ticket.assigned_to_id:
+            raise AssignmentConflict(ticket, latest_decision(ticket))
+        return decision_create(ticket=ticket, req=req, initiated_by=initiated_by)
