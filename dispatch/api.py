@@ -236,7 +236,8 @@ def classify(request: HttpRequest) -> Any:
         raise InvalidTicketData(["subject, description: must be strings"])
     if not subject.strip() and not description.strip():
         raise InvalidTicketData(["subject, description: both are empty"])
-    from dispatch.learning.classifier import ModelNotTrained, classify as classify_text
+    from dispatch.learning.classifier import ModelNotTrained
+    from dispatch.learning.classifier import classify as classify_text
 
     try:
         prediction = classify_text(subject, description)

@@ -30,9 +30,10 @@ from dispatch.engine.types import (
     TicketFacts,
     Workload,
 )
-from dispatch.models import Assignment, Company, DispatchSettings, Ticket, TechnicianExperience
+from dispatch.models import Assignment, Company, DispatchSettings, TechnicianExperience, Ticket
 from dispatch.models import Rule as RuleModel
-from skills.models import OnCall, Shift as ShiftModel, Technician, TimeOff
+from skills.models import OnCall, Technician, TimeOff
+from skills.models import Shift as ShiftModel
 
 # How far ahead availability data is loaded: enough for "next available" explanations.
 LOOKAHEAD = timedelta(days=14)

@@ -354,6 +354,9 @@ class TechnicianExperience(models.Model):
         constraints = [models.UniqueConstraint(fields=["technician", "scope", "key"], name="uniq_experience")]
         indexes = [models.Index(fields=["scope", "key"])]
 
+    def __str__(self) -> str:
+        return f"{self.technician_id} {self.scope}:{self.key} ({self.resolved:.1f})"
+
 
 class ModelVersion(models.Model):
     """A trained model set (experience tables + text classifier), reported in decisions."""

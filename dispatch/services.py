@@ -194,61 +194,83 @@ def decision_create(
         policy_overrides=policy_overrides,
         fact_overrides=_overrides(req),
     )
-    mode, shadow = _resolve_mode(mode or (req.mode if req else None), ticket.effective_category, ranking)
-    if req is not None and not req.dispatch_immediately and mode == "assign":
-        mode = "suggest"  # queued for the next batch cycle
-    finished = started + _elapsed(t0)
+    mode = mode or (req.mode if req else None)
+    if req is not None and not req.dispatch_immediately:
+        mode = "suggest"  # not now: the next batch cycle assigns it if its category is trusted
     with transaction.atomic():
-        Decision.objects.filter(ticket=ticket, status__in=[DecisionStatus.SUGGESTED, DecisionStatus.SHADOW]).update(
-            status=DecisionStatus.SUPERSEDED
-        )
-        failed = ranking.selected is None or ranking.error_code is not None
-        decision = Decision.objects.create(
-            ticket=ticket,
-            ticket_external_id=ticket.external_id,
-            status=DecisionStatus.FAILED if failed else (DecisionStatus.SHADOW if shadow else DecisionStatus.SUGGESTED),
-            mode=mode,
-            strategy=ranking.strategy,
-            initiated_by=initiated_by,
-            recommended=Technician.objects.filter(external_id=ranking.selected).first() if ranking.selected else None,
-            confidence=ranking.confidence_value,
-            top_score=ranking.candidates[0].score if ranking.candidates else None,
-            error_code=ranking.error_code or "",
-            algorithm_version=algorithm_version(),
-            as_of=at,
-            inputs=_inputs_summary(facts, policy, len(techs)),
-            candidates=[_candidate_row(c) for c in ranking.candidates],
-        )
-        ctx = DocumentContext(
-            ticket=facts,
-            techs={t.id: t for t in techs},
-            mode=mode,
-            assigned=False,
-            decision_id=decision.pk,
-            started_at=started,
-            finished_at=finished,
-            algorithm_version=decision.algorithm_version,
-            initiated_by=initiated_by,
-            capacity_default=policy.max_tickets_per_technician,
-            escalation_email=policy.escalation_email,
-        )
-        if failed:
-            ctx.notifications = notifications.notify_failure(decision, ranking, facts, policy.escalation_email)
-        elif mode == "assign":
-            tech = decision.recommended
-            assert tech is not None
-            _assign(
-                ticket, decision, tech, status=DecisionStatus.AUTO_ASSIGNED, user=None, reason="",
-                escalate_to=ranking.escalate_to or "",
-            )
-            ctx.assigned = True
-            ctx.notifications = decision.notifications
-            ctx.psa_sync = psa_sync_state(decision)
-        else:
-            ctx.notifications = {"technician_notification": {"sent": False, "reason": "Awaiting dispatcher approval"}}
-        decision.document = build_document(ranking, ctx)
-        decision.notifications = ctx.notifications
-        decision.save(update_fields=["document", "notifications"])
+        return decision_store(
+            ticket=ticket, ranking=ranking, facts=facts, techs=techs, policy=policy, mode=mode,
+            initiated_by=initiated_by, started_at=started, elapsed=_elapsed(t0), as_of=at,
+        )  # fmt: skip
+
+
+def decision_store(
+    *,
+    ticket: Ticket,
+    ranking: Ranking,
+    facts: TicketFacts,
+    techs: list[TechFacts],
+    policy: Any,
+    mode: str | None,
+    initiated_by: str,
+    started_at: datetime,
+    elapsed: Any = None,
+    as_of: datetime | None = None,
+) -> Decision:
+    """Store a ranking as the ticket's current decision and assign when the mode (or the
+    category's earned trust) says so. Call inside a transaction."""
+    mode, shadow = _resolve_mode(mode, ticket.effective_category, ranking)
+    finished = started_at + (elapsed if elapsed is not None else (timezone.now() - started_at))
+    Decision.objects.filter(ticket=ticket, status__in=[DecisionStatus.SUGGESTED, DecisionStatus.SHADOW]).update(
+        status=DecisionStatus.SUPERSEDED
+    )
+    failed = ranking.selected is None or ranking.error_code is not None
+    decision = Decision.objects.create(
+        ticket=ticket,
+        ticket_external_id=ticket.external_id,
+        status=DecisionStatus.FAILED if failed else (DecisionStatus.SHADOW if shadow else DecisionStatus.SUGGESTED),
+        mode=mode,
+        strategy=ranking.strategy,
+        initiated_by=initiated_by,
+        recommended=Technician.objects.filter(external_id=ranking.selected).first() if ranking.selected else None,
+        confidence=ranking.confidence_value,
+        top_score=ranking.candidates[0].score if ranking.candidates else None,
+        error_code=ranking.error_code or "",
+        algorithm_version=algorithm_version(),
+        as_of=as_of or started_at,
+        inputs=_inputs_summary(facts, policy, len(techs)),
+        candidates=[_candidate_row(c) for c in ranking.candidates],
+    )
+    ctx = DocumentContext(
+        ticket=facts,
+        techs={t.id: t for t in techs},
+        mode=mode,
+        assigned=False,
+        decision_id=decision.pk,
+        started_at=started_at,
+        finished_at=finished,
+        algorithm_version=decision.algorithm_version,
+        initiated_by=initiated_by,
+        capacity_default=policy.max_tickets_per_technician,
+        escalation_email=policy.escalation_email,
+    )
+    if failed:
+        ctx.notifications = notifications.notify_failure(decision, ranking, facts, policy.escalation_email)
+    elif mode == "assign":
+        tech = decision.recommended
+        assert tech is not None
+        _assign(
+            ticket, decision, tech, status=DecisionStatus.AUTO_ASSIGNED, user=None, reason="",
+            escalate_to=ranking.escalate_to or "",
+        )  # fmt: skip
+        ctx.assigned = True
+        ctx.notifications = decision.notifications
+        ctx.psa_sync = psa_sync_state(decision)
+    else:
+        ctx.notifications = {"technician_notification": {"sent": False, "reason": "Awaiting dispatcher approval"}}
+    decision.document = build_document(ranking, ctx)
+    decision.notifications = ctx.notifications
+    decision.save(update_fields=["document", "notifications"])
     return decision
 
 

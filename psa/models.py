@@ -107,3 +107,6 @@ class WebhookEvent(models.Model):
     class Meta:
         ordering = ["-received_at"]
         constraints = [models.UniqueConstraint(fields=["connection", "dedupe_key"], name="uniq_webhook_event")]
+
+    def __str__(self) -> str:
+        return f"{self.connection_id}:{self.dedupe_key}"

@@ -16,11 +16,17 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
         django_get_or_create = ("username",)
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda o: f"{o.username}@example.com")
     role = Role.DISPATCHER
-    password = factory.PostGenerationMethodCall("set_password", "pw-for-tests-123")
+
+    @factory.post_generation
+    def password(self, create: bool, extracted: str | None, **kwargs: object) -> None:
+        self.set_password(extracted or "pw-for-tests-123")
+        if create:
+            self.save(update_fields=["password"])
 
 
 class SkillFactory(factory.django.DjangoModelFactory):
@@ -36,6 +42,7 @@ class CategoryFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Category
         django_get_or_create = ("name",)
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Category {n}")
     complexity = "medium"
@@ -50,6 +57,7 @@ class TechnicianFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Technician
         django_get_or_create = ("external_id",)
+        skip_postgeneration_save = True
 
     external_id = factory.Sequence(lambda n: f"tech-{n}")
     name = factory.Sequence(lambda n: f"Technician {n}")
