@@ -112,7 +112,7 @@ def _workloads(excluded_statuses: list[str]) -> dict[int, Workload]:
 
 
 def build_tech_facts(*, now: datetime, excluded_statuses: list[str] | None = None) -> list[TechFacts]:
-    """All active technicians as engine inputs, in a constant number of queries (8)."""
+    """All active technicians as engine inputs, in a constant number of queries (10)."""
     if excluded_statuses is None:
         excluded_statuses = list(DispatchSettings.load().workload_excluded_statuses)
     horizon_start, horizon_end = now - timedelta(days=1), now + LOOKAHEAD
