@@ -13,7 +13,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.db.models import Count, F, FloatField, Max, Prefetch, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest
 
 from dispatch.engine.types import (
     PRIORITY_WORKLOAD_WEIGHT,
@@ -95,12 +95,14 @@ def _experience(row: TechnicianExperience) -> Experience:
 
 
 def _workloads(excluded_statuses: list[str]) -> dict[int, Workload]:
-    """One query: open assigned tickets per technician and priority."""
+    """One query: open assigned tickets per technician and priority; hours are what remains
+    of each ticket's estimate after the time already logged against it."""
     rows = (
         Ticket.objects.filter(closed=False, assigned_to__isnull=False)
         .exclude(status__in=excluded_statuses)
         .values("assigned_to_id", "priority")
-        .annotate(n=Count("id"), hours=Coalesce(Sum("estimated_hours"), 0.0, output_field=FloatField()))
+        .annotate(n=Count("id"), hours=Coalesce(Sum(Greatest(F("estimated_hours") - F("actual_hours"), 0.0)), 0.0,
+                                                output_field=FloatField()))
     )
     acc: dict[int, list[float]] = defaultdict(lambda: [0, 0.0, 0.0])
     for row in rows:

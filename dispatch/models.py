@@ -105,6 +105,7 @@ class Ticket(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     sla_due = models.DateTimeField(null=True, blank=True)
     estimated_hours = models.FloatField(default=1.0, validators=[MinValueValidator(0)])
+    actual_hours = models.FloatField(default=0.0, validators=[MinValueValidator(0)], help_text="Time logged (PSA time entries)")
     required_skills = models.JSONField(default=list, blank=True)
     language = models.CharField(max_length=50, blank=True)
     location_city = models.CharField(max_length=100, blank=True)

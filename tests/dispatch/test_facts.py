@@ -66,3 +66,12 @@ def test_shifts_on_several_days_become_one_weekly_shift():
         Shift.objects.create(technician=tech, weekday=day, start=dt.time(22), end=dt.time(6))
     (facts,) = build_tech_facts(now=timezone.now(), excluded_statuses=[])
     assert [(s.days, s.start, s.end) for s in facts.schedule] == [((0, 1, 2), dt.time(22), dt.time(6))]
+
+
+@pytest.mark.django_db
+def test_logged_time_reduces_remaining_hours_but_never_below_zero():
+    tech = TechnicianFactory()
+    TicketFactory(assigned_to=tech, estimated_hours=4, actual_hours=1.5)
+    TicketFactory(assigned_to=tech, estimated_hours=1, actual_hours=3)
+    (facts,) = build_tech_facts(now=timezone.now(), excluded_statuses=[])
+    assert facts.workload.estimated_hours == 2.5
