@@ -10,5 +10,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("api/v1/", api.urls),
+    path("skills/", include("skills.urls")),
     path("", include("dispatch.urls")),
 ]

@@ -390,7 +390,7 @@ def decision_approve(*, ticket: Ticket, user: Any, technician_id: str | None = N
     """Confirm the suggestion, or override it with another technician and a reason."""
     reason = (reason or "").strip()
     with transaction.atomic():
-        ticket = Ticket.objects.select_for_update().select_related("assigned_to").get(pk=ticket.pk)
+        ticket = Ticket.objects.select_for_update(of=("self",)).select_related("assigned_to").get(pk=ticket.pk)
         decision = latest_decision(ticket)
         if ticket.assigned_to_id is not None:
             raise AssignmentConflict(ticket, decision)

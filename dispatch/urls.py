@@ -1,9 +1,28 @@
 from django.urls import path
 
-from dispatch import views
+from dispatch import views, views_manage, views_metrics
 
 app_name = "dispatch"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # dispatchers (and managers)
+    path("queue/", views.queue, name="queue"),
+    path("queue/<int:ticket_id>/", views.ticket, name="ticket"),
+    path("queue/<int:ticket_id>/assign/", views.ticket_assign, name="assign"),
+    path("queue/<int:ticket_id>/rerank/", views.ticket_rerank, name="rerank"),
+    path("queue/<int:ticket_id>/whatif/", views.ticket_whatif, name="whatif"),
+    path("assignments/<int:assignment_id>/retry/", views.assignment_retry, name="retry"),
+    path("decisions/", views.decision_list, name="decisions"),
+    path("decisions/<int:decision_id>/", views.decision_detail, name="decision"),
+    path("metrics/", views_metrics.metrics, name="metrics"),
+    # managers
+    path("auto-assign/", views_manage.autoassign, name="autoassign"),
+    path("auto-assign/<int:category_id>/", views_manage.autoassign_update, name="autoassign_update"),
+    path("rules/", views_manage.rules, name="rules"),
+    path("rules/settings/", views_manage.settings_edit, name="settings"),
+    path("rules/new/", views_manage.rule_edit, name="rule_new"),
+    path("rules/<int:rule_id>/", views_manage.rule_edit, name="rule"),
+    path("workspace/import/", views_manage.workspace_upload, name="workspace_import"),
+    path("workspace/export/", views_manage.workspace_download, name="workspace_export"),
 ]

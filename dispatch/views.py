@@ -1,10 +1,302 @@
+"""The dispatcher's pages: the live queue, a ticket's ranked candidates, approve/override,
+what-if, PSA retry, and the decision audit pages.
+
+htmx requests get partials of the same templates ("dispatch/queue.html#ticket"); plain
+requests get whole pages and redirects, so everything also works without JavaScript.
+"""
+
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import trigger_client_event
+from django_tables2 import RequestConfig
+
+from accounts.views import HtmxHttpRequest, dispatcher_required
+from dispatch import selectors, services
+from dispatch.filters import TicketFilter
+from dispatch.forms import AssignForm, WhatIfForm
+from dispatch.models import Assignment, Decision, DecisionStatus, DispatchSettings, Ticket
+from dispatch.services import ApprovalError, AssignmentConflict
+from dispatch.tables import DecisionTable, QueueTable
+from dispatch.views_common import LEGEND, candidate_views, failure_details
+from dispatch.whatif import WhatIf, whatif_rank
+from skills.models import Technician
+
+QUEUE_TEMPLATE = "dispatch/queue.html"
 
 
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    return redirect("admin:index")
+@dispatcher_required
+def home(request: HtmxHttpRequest) -> HttpResponse:
+    return redirect("dispatch:queue")
+
+
+# ---------------------------------------------------------------- the queue
+
+
+def _queue_context(request: HtmxHttpRequest) -> dict[str, Any]:
+    filterset = TicketFilter(request.GET or None, queryset=selectors.queue_tickets())
+    table = QueueTable(filterset.qs)
+    RequestConfig(request, paginate={"per_page": selectors.QUEUE_LIMIT, "page": 1}).configure(table)
+    rows = table.page.object_list
+    selectors.attach_decisions([row.record for row in rows])
+    return {
+        "filter": filterset,
+        "table": table,
+        "rows": rows,
+        "total": table.paginator.count,
+        "failures": selectors.failed_assignments(),
+        "now": timezone.now(),
+        "preserve": True,
+    }
+
+
+@require_GET
+@dispatcher_required
+def queue(request: HtmxHttpRequest) -> HttpResponse:
+    context = _queue_context(request)
+    if request.htmx and not request.htmx.history_restore_request:
+        return render(request, f"{QUEUE_TEMPLATE}#live", context)
+    return render(request, QUEUE_TEMPLATE, context)
+
+
+def _row_context(ticket_id: int, **extra: Any) -> dict[str, Any]:
+    ticket = selectors.attach_decisions([selectors.queue_row_ticket(ticket_id)])[0]
+    table = QueueTable([ticket], orderable=False)
+    return {"table": table, "row": table.rows[0], **extra}
+
+
+def _detail_context(ticket: Ticket, decision: Decision | None, **extra: Any) -> dict[str, Any]:
+    recommended_id = decision.recommended.external_id if decision and decision.recommended else None
+    cands = candidate_views(decision.candidates, recommended_id) if decision else []
+    return {
+        "ticket": ticket,
+        "decision": decision,
+        "cands": cands,
+        "legend": LEGEND,
+        "recommended_id": recommended_id,
+        "failure": failure_details(decision.document) if decision else None,
+        "rules": (decision.document.get("dispatching_rules_applied") or []) if decision else [],
+        "confidence_label": (
+            (decision.document.get("evaluation_summary") or {}).get("assignment_confidence")
+            if decision
+            else None
+        ),
+        "sla": (decision.document.get("sla_tracking") or {}) if decision else {},
+        "choices": [c for c in cands if not c.recommended],
+        **extra,
+    }
+
+
+def _ticket_decision(ticket: Ticket, user: Any) -> Decision:
+    """The ticket's current decision; the first look at a ticket runs the engine."""
+    decision = services.latest_decision(ticket)
+    if decision is None:
+        decision = services.decision_create(ticket=ticket, mode="suggest", initiated_by=str(user))
+    return decision
+
+
+@require_GET
+@dispatcher_required
+def ticket(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
+    """A ticket's ranked candidates: the queue's expanded row, or a page of its own."""
+    obj = get_object_or_404(selectors.ticket_queryset_for_page(), pk=ticket_id)
+    decision = (
+        _ticket_decision(obj, request.user) if obj.assigned_to_id is None else services.latest_decision(obj)
+    )
+    context = _detail_context(obj, decision)
+    if request.htmx:
+        return render(request, f"{QUEUE_TEMPLATE}#detail", context)
+    return render(request, "dispatch/ticket.html", context)
+
+
+@require_POST
+@dispatcher_required
+def ticket_rerank(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
+    """Run the engine again now (the stored suggestion may be stale); supersedes the old one."""
+    obj = get_object_or_404(selectors.ticket_queryset_for_page(), pk=ticket_id)
+    if obj.assigned_to_id is None:
+        services.decision_create(ticket=obj, mode="suggest", initiated_by=str(request.user))
+    if request.htmx:
+        return render(
+            request, f"{QUEUE_TEMPLATE}#detail", _detail_context(obj, services.latest_decision(obj))
+        )
+    return redirect("dispatch:ticket", ticket_id=ticket_id)
+
+
+@require_POST
+@dispatcher_required
+def ticket_assign(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
+    """Approve the suggestion (no technician, or the suggested one) or override it (another
+    technician and a reason). htmx gets the updated row; a plain POST a redirect."""
+    obj = get_object_or_404(Ticket, pk=ticket_id)
+    form = AssignForm(request.POST)
+    form.is_valid()
+    tech_id, reason = form.cleaned_data.get("technician_id") or None, form.cleaned_data.get("reason", "")
+    try:
+        decision = services.decision_approve(
+            ticket=obj, user=request.user, technician_id=tech_id, reason=reason
+        )
+    except AssignmentConflict as exc:
+        return _assign_failed(request, obj, selectors.winner_text(exc.ticket, exc.decision), status=409)
+    except ApprovalError as exc:
+        return _assign_failed(request, obj, str(exc), status=422)
+    assert decision.assigned is not None
+    overridden = decision.status == DecisionStatus.OVERRIDDEN
+    text = f"#{obj.external_id} assigned to {decision.assigned.name}" + (" (override)" if overridden else "")
+    if not request.htmx:
+        messages.success(request, text)
+        return redirect("dispatch:queue")
+    response = render(request, f"{QUEUE_TEMPLATE}#ticket", _row_context(obj.pk, row_notice=text))
+    return trigger_client_event(
+        response,
+        "ticketAssigned",
+        {"ticket": obj.pk, "technician": decision.assigned.name, "message": text, "override": overridden},
+    )
+
+
+def _assign_failed(request: HtmxHttpRequest, obj: Ticket, message: str, *, status: int) -> HttpResponse:
+    if not request.htmx:
+        messages.error(request, message)
+        if status == 409:
+            return redirect("dispatch:queue")
+        return redirect("dispatch:ticket", ticket_id=obj.pk)
+    extra: dict[str, Any] = {"row_error": message}
+    if status == 422:  # keep the candidates open so the dispatcher can fix the form
+        fresh = selectors.ticket_queryset_for_page().get(pk=obj.pk)
+        extra.update(_detail_context(fresh, services.latest_decision(fresh), form_error=message))
+        extra["detail"] = True
+    response = render(request, f"{QUEUE_TEMPLATE}#ticket", _row_context(obj.pk, **extra), status=status)
+    return trigger_client_event(
+        response,
+        "ticketConflict" if status == 409 else "assignRejected",
+        {"ticket": obj.pk, "message": message},
+    )
+
+
+# ---------------------------------------------------------------- what-if
+
+
+@require_GET
+@dispatcher_required
+def ticket_whatif(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
+    """Re-rank with other weights, exclusions, time or strategy. Nothing is stored."""
+    obj = get_object_or_404(selectors.ticket_queryset_for_page(), pk=ticket_id)
+    settings = DispatchSettings.load()
+    technicians = list(
+        Technician.objects.filter(active=True).order_by("name").values_list("external_id", "name")
+    )
+    form = WhatIfForm(
+        request.GET if "run" in request.GET else None, technicians=technicians, weights=settings.weights
+    )
+    params = form.to_whatif() if form.is_bound and form.is_valid() else None
+    result = whatif_rank(obj, params or WhatIf())
+    decision = services.latest_decision(obj)
+    stored_id = decision.recommended.external_id if decision and decision.recommended else None
+    context = {
+        "ticket": obj,
+        "form": form,
+        "result": result,
+        "cands": candidate_views(result.rows, result.selected),
+        "legend": LEGEND,
+        "stored_id": stored_id,
+        "stored_name": decision.recommended.name if decision and decision.recommended else None,
+        "changed": result.selected != stored_id,
+    }
+    if request.htmx:
+        partial = "whatif-results" if request.htmx.target == f"wr-{obj.pk}" else "whatif"
+        return render(request, f"{QUEUE_TEMPLATE}#{partial}", context)
+    return render(request, "dispatch/ticket.html", {**_detail_context(obj, decision), "whatif": context})
+
+
+# ---------------------------------------------------------------- PSA retry
+
+
+@require_POST
+@dispatcher_required
+def assignment_retry(request: HtmxHttpRequest, assignment_id: int) -> HttpResponse:
+    """PSA_UPDATE_FAILED: put the outbox row back in line for the push worker."""
+    from psa.outbox import assignment_retry as outbox_retry  # psa imports its backends; keep page loads light
+
+    assignment = get_object_or_404(
+        Assignment.objects.select_related("ticket", "technician"), pk=assignment_id
+    )
+    retried = outbox_retry(assignment.pk)
+    text = (
+        f"Retrying the PSA update of #{assignment.ticket.external_id} → {assignment.technician.name}"
+        if retried
+        else f"#{assignment.ticket.external_id} is not waiting for a retry"
+    )
+    if request.htmx:
+        response = render(request, f"{QUEUE_TEMPLATE}#failures", {"failures": selectors.failed_assignments()})
+        return trigger_client_event(
+            response, "assignmentRetried", {"assignment": assignment.pk, "message": text}
+        )
+    (messages.success if retried else messages.info)(request, text)
+    return HttpResponseRedirect(_safe_next(request, reverse("dispatch:queue")))
+
+
+def _safe_next(request: HtmxHttpRequest, default: str) -> str:
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return default
+
+
+# ---------------------------------------------------------------- decisions
+
+
+@require_GET
+@dispatcher_required
+def decision_list(request: HtmxHttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    if status not in DecisionStatus.values:
+        status = ""
+    table = DecisionTable(selectors.decisions_recent(status=status))
+    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    return render(
+        request,
+        "dispatch/decisions.html",
+        {"table": table, "status": status, "statuses": DecisionStatus.choices},
+    )
+
+
+@require_GET
+@dispatcher_required
+def decision_detail(request: HtmxHttpRequest, decision_id: int) -> HttpResponse:
+    """The audit page: who/what/when, candidates and breakdowns, rules, notifications, PSA sync."""
+    decision = get_object_or_404(selectors.decision_queryset(), pk=decision_id)
+    document = services.decision_document(decision)
+    assignment = Assignment.objects.filter(decision=decision).first()
+    recommended_id = decision.recommended.external_id if decision.recommended else None
+    sla = dict(document.get("sla_tracking") or {})
+    sla["deadline"] = parse_datetime(sla["sla_deadline"]) if sla.get("sla_deadline") else None
+    context = {
+        "decision": decision,
+        "document": document,
+        "cands": candidate_views(decision.candidates, recommended_id),
+        "legend": LEGEND,
+        "failure": failure_details(decision.document),
+        "rules": document.get("dispatching_rules_applied") or [],
+        "notifications": document.get("notifications_sent") or decision.notifications or {},
+        "audit": document.get("audit_trail") or {},
+        "summary": document.get("evaluation_summary") or {},
+        "sla": sla,
+        "psa": document.get("psa_sync") or {},
+        "assignment": assignment,
+        "history": Decision.objects.filter(ticket_id=decision.ticket_id)
+        .exclude(pk=decision.pk)
+        .select_related("assigned", "recommended")[:20]
+        if decision.ticket_id
+        else [],
+    }
+    return render(request, "dispatch/decision_detail.html", context)

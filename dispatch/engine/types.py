@@ -7,9 +7,10 @@ replay and the service-desk simulator all build these dataclasses and call
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time
-from typing import Any, Mapping
+from typing import Any
 
 PRIORITIES: tuple[str, ...] = ("Low", "Medium", "High", "Critical")
 SKILL_LEVELS: dict[str, int] = {"beginner": 1, "intermediate": 2, "expert": 3}

@@ -1,13 +1,15 @@
 """The text model: predicts a ticket's category from subject + description.
 
-TF-IDF over word 1-2-grams and character 3-5-grams, with a linear model; probabilities
-give the confidence. The fitted pipeline is stored with joblib under MODEL_DIR and named
-by the ModelVersion row that decisions report.
+TF-IDF over word 1-2-grams and character 2-5-grams (within words), a linear SVM plus
+a logistic term, combined into probabilities for the confidence (see CategoryModel).
+The fitted pipeline is stored with joblib under MODEL_DIR and named by the ModelVersion row
+that decisions report.
 """
 
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -15,9 +17,14 @@ from typing import Any
 
 import joblib
 import numpy as np
+from scipy import sparse
+from scipy.special import log_softmax, softmax
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import SGDClassifier
 from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.svm import LinearSVC
 
 MIN_EXAMPLES_PER_CLASS = 2
 
@@ -43,18 +50,108 @@ def ticket_text(subject: str | None, description: str | None) -> str:
     return _NOISE.sub(" ", f"{subject} \n {subject} \n {description}").lower()
 
 
+class CategoryModel(ClassifierMixin, BaseEstimator):
+    """Two linear models over the same TF-IDF features, combined in log space:
+
+    - a linear SVM (hinge loss), the most accurate first choice; its one-vs-rest margins become
+      log-probabilities as log softmax(T x margin - a x log prior). The temperature T = 5
+      minimises held-out log-loss on the ATA tickets; subtracting a little of the log class
+      prior (a = 0.2) gives rare categories a fairer chance against a dominant one;
+    - logistic regression by SGD (log loss), whose probabilities rank the runners-up better;
+      it adds b = 0.5 x its log-probabilities.
+
+    On ATA (5-fold CV on the training split) the SVM alone gives top-1 74.8% / top-3 86.4%;
+    with the logistic term, 74.8% / 87.8% (docs/quality.md, "Category model").
+
+    Only the largest `keep_weights` share of each class's weights is kept (stored sparse): the
+    same accuracy on ATA (5-fold CV) at half the file size (float32 throughout).
+    """
+
+    def __init__(
+        self,
+        C: float = 1.0,
+        temperature: float = 5.0,
+        prior_correction: float = 0.2,
+        logistic_weight: float = 0.5,
+        logistic_alpha: float = 2e-6,
+        keep_weights: float = 0.25,
+    ) -> None:
+        self.C = C
+        self.temperature = temperature
+        self.prior_correction = prior_correction
+        self.logistic_weight = logistic_weight
+        self.logistic_alpha = logistic_alpha
+        self.keep_weights = keep_weights
+
+    def fit(self, X: Any, y: Any) -> CategoryModel:
+        y = np.asarray(y)
+        self.svm_ = LinearSVC(C=self.C, loss="hinge", max_iter=5000, random_state=0)
+        self.logistic_ = SGDClassifier(
+            loss="log_loss", alpha=self.logistic_alpha, max_iter=20, tol=None, random_state=0
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            self.svm_.fit(X, y)
+            if self.logistic_weight:
+                self.logistic_.fit(X, y)
+        for model in (self.svm_, self.logistic_):
+            if hasattr(model, "coef_"):
+                model.coef_ = _largest(model.coef_, self.keep_weights)
+        self.classes_ = self.svm_.classes_
+        counts = np.array([(y == c).sum() for c in self.classes_], dtype=float)
+        self.log_prior_ = np.log(counts / counts.sum())
+        return self
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        margins = self.svm_.decision_function(X)
+        if margins.ndim == 1:  # two classes: one margin, positive for classes_[1]
+            margins = np.column_stack([-margins, margins])
+        scores = log_softmax(self.temperature * margins - self.prior_correction * self.log_prior_, axis=1)
+        if self.logistic_weight:
+            scores = scores + self.logistic_weight * np.log(
+                np.clip(self.logistic_.predict_proba(X), 1e-9, None)
+            )
+        return scores
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        return softmax(self.decision_function(X), axis=1)
+
+    def predict(self, X: Any) -> np.ndarray:
+        return self.classes_[np.argmax(self.decision_function(X), axis=1)]
+
+
+def _largest(coef: np.ndarray, share: float) -> Any:
+    """The largest-magnitude `share` of each row's weights, as a sparse float32 matrix (the
+    features are float32 too: sparse products need both sides of the same type)."""
+    if share >= 1:
+        return coef
+    threshold = np.quantile(np.abs(coef), 1 - share, axis=1, keepdims=True)
+    return sparse.csr_matrix(np.where(np.abs(coef) >= threshold, coef, 0.0).astype(np.float32))
+
+
 def build_pipeline() -> Pipeline:
     features = FeatureUnion(
         [
-            ("words", TfidfVectorizer(ngram_range=(1, 2), min_df=1, max_features=200_000, sublinear_tf=True)),
+            (
+                "words",
+                TfidfVectorizer(
+                    ngram_range=(1, 2), max_features=100_000, sublinear_tf=True, dtype=np.float32
+                ),
+            ),
             (
                 "chars",
-                TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=2, max_features=300_000, sublinear_tf=True),
+                TfidfVectorizer(
+                    analyzer="char_wb",
+                    ngram_range=(2, 5),
+                    min_df=2,
+                    max_features=150_000,
+                    sublinear_tf=True,
+                    dtype=np.float32,
+                ),
             ),
         ]
     )
-    model = LogisticRegression(C=10.0, max_iter=2000, class_weight=None)
-    return Pipeline([("features", features), ("model", model)])
+    return Pipeline([("features", features), ("model", CategoryModel())])
 
 
 def fit(texts: list[str], labels: list[str]) -> Pipeline | None:
@@ -78,6 +175,22 @@ def predict(pipeline: Any, subject: str | None, description: str | None, top: in
     return Prediction(category=alternatives[0][0], confidence=alternatives[0][1], alternatives=alternatives)
 
 
+def _scores(pipeline: Any, texts: list[str]) -> np.ndarray:
+    if hasattr(pipeline, "predict_proba"):
+        return pipeline.predict_proba(texts)
+    return pipeline.decision_function(texts)
+
+
+def top_categories(pipeline: Any, texts: list[str], top: int = 3) -> list[list[str]]:
+    """The `top` most likely categories for each text, best first (batch form of predict)."""
+    if not texts:
+        return []
+    scores = np.atleast_2d(_scores(pipeline, texts))
+    classes = pipeline.classes_
+    order = np.argsort(-scores, axis=1, kind="stable")[:, :top]
+    return [[str(classes[i]) for i in row] for row in order]
+
+
 def save(pipeline: Any, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     joblib.dump(pipeline, path)
@@ -92,7 +205,9 @@ def _load(path: str, mtime: float) -> Any:
 def active_pipeline() -> Any:
     from dispatch.models import ModelVersion
 
-    version = ModelVersion.objects.filter(active=True).exclude(classifier_path="").order_by("-created_at").first()
+    version = (
+        ModelVersion.objects.filter(active=True).exclude(classifier_path="").order_by("-created_at").first()
+    )
     if version is None:
         raise ModelNotTrained("no trained category model")
     path = Path(version.classifier_path)

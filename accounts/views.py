@@ -1,0 +1,48 @@
+"""Role checks for every page: anonymous users go to the login page, a signed-in user
+without the role gets 403. Views are plain functions wrapped in one of these."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django_htmx.middleware import HtmxDetails
+
+View = Callable[..., HttpResponse]
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+def _role_required(check: Callable[[Any], bool]) -> Callable[[View], View]:
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not check(request.user):
+                raise PermissionDenied("Your role cannot use this page.")
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def _is_dispatcher(user: Any) -> bool:
+    return bool(user.is_dispatcher)
+
+
+def _is_manager(user: Any) -> bool:
+    return bool(user.is_manager)
+
+
+# Dispatchers and managers: the queue, decisions, metrics.
+dispatcher_required = _role_required(_is_dispatcher)
+# Managers (and admins): skills, schedules, rules, settings, auto-assign, workspace files.
+manager_required = _role_required(_is_manager)

@@ -1,0 +1,386 @@
+"""The five scoring factors, each a pure function returning (value 0..1, human-readable reason).
+
+Values are raw fitness in 0..1; strategies decide how much each one weighs. Reasons are written
+for a dispatcher reading the queue, so they quote the evidence (levels, counts, hours) rather
+than the arithmetic.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+from .availability import aware, format_wait, haversine_km, is_available, next_available
+from .types import (
+    PRIORITIES,
+    PRIORITY_WORKLOAD_WEIGHT,
+    SKILL_LEVELS,
+    Experience,
+    Policy,
+    TechFacts,
+    TicketFacts,
+    Workload,
+)
+
+# Skill level 1..3 -> credit. Beginner counts for half: they can work the ticket but slowly.
+LEVEL_CREDIT: dict[int, float] = {1: 0.5, 2: 0.8, 3: 1.0}
+LEVEL_NAMES: dict[int, str] = {level: name for name, level in SKILL_LEVELS.items()}
+CERT_BONUS = 0.1  # a certification naming the skill: evidence beyond self-assessment
+EXPERIENCE_SATURATION = 5.0  # resolved tickets at which learned experience reaches ~63%
+SKILL_BLEND = 0.75  # share of the skills matrix when history also speaks
+NEUTRAL = 0.5
+SENIOR_ON_EASY_WORK = 0.9  # seniors' time is better spent elsewhere when a junior/mid qualifies
+JUNIOR_ON_HARD_WORK = 0.8  # high complexity, VIP or Critical work wants experience
+ON_CALL_VALUE = 0.8  # reachable, but interrupting someone off shift costs response time
+OFF_SHIFT_MAX = 0.6  # best possible value for an off-shift technician (back "now")
+OFF_SHIFT_DECAY_HOURS = 8.0  # back in 8 h or more counts as not available at all
+GEO_FULL_KM, GEO_ZERO_KM = 50.0, 500.0
+HOURS_PER_TICKET = 2.0  # capacity in hours = capacity in tickets x this
+REFERENCE_RESOLUTION_HOURS = 4.0  # resolution time that counts as "average" (speed 0.5)
+FAMILIARITY_SATURATION = 5.0
+FAMILIARITY_MAX = 0.6  # familiarity alone stays below an account technician's 0.8
+PRIORITY_URGENCY: dict[str, float] = {"Low": 0.0, "Medium": 0.0, "High": 0.3, "Critical": 0.6}
+URGENCY_HOURS = 4.0  # SLA time urgency = exp(-hours_left / this)
+
+
+@dataclass(frozen=True, slots=True)
+class SkillAssessment:
+    """How well a technician's skills cover what a ticket needs, before the seniority fit."""
+
+    pct: float  # 0..100
+    matched: tuple[str, ...]
+    missing: tuple[str, ...]
+    detail: str
+
+
+def clamp(x: float, lo: float = 0.0, hi: float = 1.0) -> float:
+    """x limited to [lo, hi]."""
+    return lo if x < lo else hi if x > hi else x
+
+
+def required_skills(ticket: TicketFacts, extra: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """Category skills + ticket skills + rule-required skills, de-duplicated case-insensitively."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for skill in (*ticket.category_required_skills, *ticket.required_skills, *extra):
+        key = skill.casefold()
+        if key not in seen:
+            seen.add(key)
+            out.append(skill)
+    return tuple(out)
+
+
+def _level(raw: object) -> int:
+    """Skill level 0..3 from an int or a level name (tolerant of either form)."""
+    if isinstance(raw, str):
+        return SKILL_LEVELS.get(raw.lower(), 0)
+    return max(0, min(3, int(raw))) if isinstance(raw, int | float) else 0
+
+
+def experience_match(tech: TechFacts, category: str | None) -> tuple[float | None, float]:
+    """(match 0..1 or None when history is silent, resolved count) for the ticket's category."""
+    exp = tech.experience.get(category) if category else None
+    if exp is None or exp.resolved <= 0:
+        return None, 0.0
+    return 1.0 - math.exp(-exp.resolved / EXPERIENCE_SATURATION), exp.resolved
+
+
+def assess_skills(ticket: TicketFacts, tech: TechFacts, required: tuple[str, ...]) -> SkillAssessment:
+    """Skills matrix first; learned experience when the matrix is silent; history may lift but
+    never lower a matrix match (the matrix is declared truth, history corroborates it)."""
+    exp_match, resolved = experience_match(tech, ticket.category)
+    history = f"resolved {resolved:.0f} {ticket.category} tickets" if exp_match is not None else ""
+    if not required:
+        if exp_match is not None:
+            return SkillAssessment(exp_match * 100, (), (), f"No specific skills required; {history}")
+        return SkillAssessment(NEUTRAL * 100, (), (), "No specific skills required (neutral)")
+    if not tech.skills:
+        if exp_match is None:
+            return SkillAssessment(
+                0.0, (), tuple(required), "No skills recorded and no history in this category"
+            )
+        return SkillAssessment(exp_match * 100, (), (), f"No skills recorded; history: {history}")
+    folded: dict[str, object] | None = None  # built only when a name differs in case
+    certs = [c.casefold() for c in tech.certifications]
+    matched: list[str] = []
+    missing: list[str] = []
+    notes: list[str] = []
+    total = 0.0
+    for skill in required:
+        key = skill.casefold()
+        raw = tech.skills.get(skill)
+        if raw is None:
+            if folded is None:
+                folded = {name.casefold(): value for name, value in tech.skills.items()}
+            raw = folded.get(key, 0)
+        level = _level(raw)
+        credit = LEVEL_CREDIT.get(level, 0.0)
+        certified = any(key in cert for cert in certs)
+        if certified:
+            credit = min(1.0, credit + CERT_BONUS)
+        total += credit
+        if level:
+            matched.append(skill)
+            notes.append(f"{skill} {LEVEL_NAMES[level]}{' (certified)' if certified else ''}")
+        else:
+            missing.append(skill)
+    match = total / len(required)
+    detail = ", ".join(notes) if notes else "none of the required skills"
+    if missing:
+        detail += f"; missing {', '.join(missing)}"
+    if exp_match is not None:
+        blended = SKILL_BLEND * match + (1 - SKILL_BLEND) * exp_match
+        if blended > match:
+            detail += f"; history lifts it ({history})"
+            match = blended
+    return SkillAssessment(match * 100, tuple(matched), tuple(missing), detail)
+
+
+def skill_match(ticket: TicketFacts, tech: TechFacts) -> tuple[float, tuple[str, ...], tuple[str, ...]]:
+    """(match percentage 0..100, matched skills, missing skills) for the ticket's required skills."""
+    a = assess_skills(ticket, tech, required_skills(ticket))
+    return round(a.pct, 1), a.matched, a.missing
+
+
+def demanding(ticket: TicketFacts) -> bool:
+    """High complexity, VIP customers and Critical priority call for seniority."""
+    return (
+        ticket.complexity == "high" or ticket.company_tier.lower() == "vip" or ticket.priority == "Critical"
+    )
+
+
+def seniority_fit(ticket: TicketFacts, tech: TechFacts, lower_qualifies: bool) -> tuple[float, str]:
+    """Multiplier on the skill value: keep seniors for hard work, juniors off VIP/critical work."""
+    if demanding(ticket):
+        if tech.seniority == "junior":
+            return JUNIOR_ON_HARD_WORK, f"junior on demanding work (x{JUNIOR_ON_HARD_WORK})"
+        return 1.0, ""
+    if ticket.complexity == "low" and tech.seniority == "senior" and lower_qualifies:
+        return (
+            SENIOR_ON_EASY_WORK,
+            f"senior on low-complexity work while a junior/mid qualifies (x{SENIOR_ON_EASY_WORK})",
+        )
+    return 1.0, ""
+
+
+def skill_factor(
+    ticket: TicketFacts,
+    tech: TechFacts,
+    required: tuple[str, ...] | None = None,
+    lower_qualifies: bool = False,
+) -> tuple[float, str]:
+    """Skill coverage x seniority fit."""
+    a = assess_skills(ticket, tech, required_skills(ticket) if required is None else required)
+    mult, note = seniority_fit(ticket, tech, lower_qualifies)
+    return clamp(a.pct / 100 * mult), skill_reason(a, note)
+
+
+def skill_reason(a: SkillAssessment, note: str) -> str:
+    """The skill factor's reason: match, evidence, and the seniority note if any."""
+    text = f"{a.pct:.0f}% skill match: {a.detail}"
+    return f"{text}; {note}" if note else text
+
+
+def geography(ticket: TicketFacts, tech: TechFacts) -> tuple[float, str]:
+    """Travel fitness for on-site work: full within 50 km, falling linearly to 0 at 500 km."""
+    site = ticket.location or ticket.company_location
+    if not ticket.onsite or site is None:
+        return 1.0, ""
+    if tech.location is None:
+        return NEUTRAL, "location unknown"
+    km = haversine_km(site, tech.location)
+    value = clamp(1 - (km - GEO_FULL_KM) / (GEO_ZERO_KM - GEO_FULL_KM))
+    return value, f"{km:.0f} km from site"
+
+
+def availability_factor(
+    ticket: TicketFacts,
+    tech: TechFacts,
+    now: datetime,
+    status: str | None = None,
+    next_at: datetime | None = None,
+) -> tuple[float, str]:
+    """On shift 1.0, on call 0.8, off shift graded by how soon they are back, time off/inactive 0;
+    on-site tickets multiply in travel distance."""
+    now = aware(now)
+    if status is None:
+        status = is_available(tech, now)[1]
+        if status == "off_shift":
+            next_at = next_available(tech, now)
+    if status == "available":
+        value, reason = 1.0, "On shift"
+    elif status == "on_call":
+        value, reason = ON_CALL_VALUE, "On call (outside shift)"
+    elif status == "off_shift":
+        if next_at is None:
+            value, reason = 0.0, "Off shift, no shift in the next two weeks"
+        else:
+            hours = (next_at - now).total_seconds() / 3600
+            value = OFF_SHIFT_MAX * clamp(1 - hours / OFF_SHIFT_DECAY_HOURS)
+            reason = f"Off shift, back {format_wait(next_at, now, tech.timezone)}"
+    elif status == "time_off":
+        value, reason = 0.0, "On time off"
+    elif status == "outside_business_hours":
+        value, reason = 0.0, "Outside business hours and not on call"
+    else:
+        value, reason = 0.0, "Inactive"
+    geo, geo_note = geography(ticket, tech)
+    if geo_note:
+        value *= geo
+        reason = f"{reason}; {geo_note}"
+    return value, reason
+
+
+def capacity_of(tech: TechFacts, policy: Policy) -> int:
+    """A technician's own limit wins over the organisation's."""
+    return max(1, tech.max_active_tickets or policy.max_tickets_per_technician)
+
+
+def load_ratio(load: Workload, capacity: int, method: str) -> float:
+    """Fraction of capacity in use under the configured workload method."""
+    if method == "ticket_count":
+        return load.active_tickets / capacity
+    hours = load.estimated_hours if method == "estimated_hours" else load.weighted_hours
+    return hours / (capacity * HOURS_PER_TICKET)
+
+
+def workload_factor(tech: TechFacts, policy: Policy, load: Workload | None = None) -> tuple[float, str]:
+    """1 - load ratio: an idle technician scores 1, one at (or past) capacity 0."""
+    load = tech.workload if load is None else load
+    cap = capacity_of(tech, policy)
+    method = policy.workload_calculation_method
+    value = clamp(1 - load_ratio(load, cap, method))
+    if method == "ticket_count":
+        reason = f"{load.active_tickets} of {cap} active tickets"
+    else:
+        hours = load.estimated_hours if method == "estimated_hours" else load.weighted_hours
+        kind = "estimated" if method == "estimated_hours" else "priority-weighted"
+        reason = (
+            f"{hours:.1f} {kind} h of {cap * HOURS_PER_TICKET:.0f} h ({load.active_tickets} active tickets)"
+        )
+    if load.active_tickets >= cap:
+        reason += ", at capacity"
+    return value, reason
+
+
+def performance_factor(ticket: TicketFacts, tech: TechFacts, focus: str = "balanced") -> tuple[float, str]:
+    """Track record on this category (else overall): on-time rate, CSAT, reopen rate, speed.
+
+    focus="on_time" (SLA-driven dispatch) weighs meeting deadlines and speed only.
+    """
+    exp: Experience | None = tech.experience.get(ticket.category) if ticket.category else None
+    scope = ticket.category
+    if exp is None:
+        exp, scope = tech.experience.get("*"), "overall"
+    if exp is None:
+        return NEUTRAL, "No track record yet (neutral)"
+    parts: list[tuple[float, float]] = []
+    notes: list[str] = []
+    on_time_w, csat_w, reopen_w, speed_w = (
+        (0.7, 0.0, 0.0, 0.3) if focus == "on_time" else (0.35, 0.3, 0.15, 0.2)
+    )
+    if exp.on_time_rate is not None:
+        parts.append((on_time_w, clamp(exp.on_time_rate)))
+        notes.append(f"{exp.on_time_rate:.0%} on time")
+    if exp.csat is not None and csat_w:
+        parts.append((csat_w, clamp((exp.csat - 1) / 4)))
+        notes.append(f"CSAT {exp.csat:.1f}")
+    if exp.reopen_rate is not None and reopen_w:
+        parts.append((reopen_w, clamp(1 - 2 * exp.reopen_rate)))
+        notes.append(f"{exp.reopen_rate:.0%} reopened")
+    if exp.avg_resolution_hours is not None:
+        speed = REFERENCE_RESOLUTION_HOURS / (REFERENCE_RESOLUTION_HOURS + max(0.0, exp.avg_resolution_hours))
+        parts.append((speed_w, speed))
+        notes.append(f"{exp.avg_resolution_hours:.1f} h avg resolution")
+    total_w = sum(w for w, _ in parts)
+    if total_w <= 0:
+        return NEUTRAL, f"No {scope} metrics yet (neutral)"
+    value = sum(w * v for w, v in parts) / total_w
+    return value, f"{scope}: {', '.join(notes)}"
+
+
+def preference_rank(ticket: TicketFacts, tech: TechFacts, policy: Policy) -> int:
+    """0 the customer's preferred technician (when honoured), 1 an account technician, 2 other."""
+    if policy.preferred_tech_priority and ticket.preferred_tech and ticket.preferred_tech == tech.id:
+        return 0
+    return 1 if tech.id in ticket.account_techs else 2
+
+
+def customer_preference_factor(ticket: TicketFacts, tech: TechFacts, policy: Policy) -> tuple[float, str]:
+    """Preferred 1.0, account technician 0.8, else familiarity with the company (saturating in
+    ticket count, scaled by the CSAT they earned there), else 0."""
+    rank = preference_rank(ticket, tech, policy)
+    if rank == 0:
+        return 1.0, "Customer's preferred technician"
+    if rank == 1:
+        return 0.8, f"Account technician for {ticket.company_name or ticket.company_id}"
+    hist = tech.company_history.get(ticket.company_id) if ticket.company_id else None
+    if hist is None or hist.tickets <= 0:
+        return 0.0, "No history with this customer"
+    familiarity = 1 - math.exp(-hist.tickets / FAMILIARITY_SATURATION)
+    satisfaction = 1.0 if hist.csat is None else 0.6 + 0.4 * clamp((hist.csat - 1) / 4)
+    csat_note = f", CSAT {hist.csat:.1f}" if hist.csat is not None else ""
+    return (
+        FAMILIARITY_MAX * familiarity * satisfaction,
+        f"{hist.tickets} previous tickets for this customer{csat_note}",
+    )
+
+
+def sla_hours_remaining(ticket: TicketFacts, now: datetime) -> float | None:
+    """Hours until the SLA deadline (negative once breached); None without a deadline."""
+    if ticket.sla_due is None:
+        return None
+    return (aware(ticket.sla_due) - aware(now)).total_seconds() / 3600
+
+
+def sla_urgency(ticket: TicketFacts, now: datetime) -> float:
+    """0..1: exp(-hours left / 4) from the SLA deadline, floored by a priority baseline."""
+    base = PRIORITY_URGENCY.get(ticket.priority, 0.0)
+    hours = sla_hours_remaining(ticket, now)
+    if hours is None:
+        return base
+    if hours <= 0:
+        return 1.0
+    return max(base, math.exp(-hours / URGENCY_HOURS))
+
+
+def sla_risk(ticket: TicketFacts, now: datetime) -> tuple[str, float | None]:
+    """(low | medium | high | breached, hours remaining). Relative to the SLA policy's response
+    time when known (under a quarter left: high, under three quarters: medium), else absolute
+    (under 1 h high, under 4 h medium)."""
+    hours = sla_hours_remaining(ticket, now)
+    if hours is None:
+        return "low", None
+    if hours < 0:
+        return "breached", round(hours, 2)
+    high, medium = (
+        (0.25 * ticket.response_hours, 0.75 * ticket.response_hours) if ticket.response_hours else (1.0, 4.0)
+    )
+    risk = "high" if hours < high else "medium" if hours < medium else "low"
+    return risk, round(hours, 2)
+
+
+def priority_rank(priority: str) -> int:
+    """0 Low .. 3 Critical (unknown counts as Medium)."""
+    return PRIORITIES.index(priority) if priority in PRIORITIES else 1
+
+
+def load_increment(tickets: list[TicketFacts] | tuple[TicketFacts, ...]) -> Workload:
+    """The workload one more ticket adds in a batch: one ticket and the batch's mean hours."""
+    if not tickets:
+        return Workload(1, 1.0, 1.0)
+    hours = sum(t.estimated_hours for t in tickets) / len(tickets)
+    weighted = sum(t.estimated_hours * PRIORITY_WORKLOAD_WEIGHT.get(t.priority, 1.0) for t in tickets) / len(
+        tickets
+    )
+    return Workload(1, hours, weighted)
+
+
+def add_load(load: Workload, inc: Workload, times: int = 1) -> Workload:
+    """`load` plus `times` increments (multiplied, not summed, so every caller gets identical floats)."""
+    return Workload(
+        load.active_tickets + inc.active_tickets * times,
+        load.estimated_hours + inc.estimated_hours * times,
+        load.weighted_hours + inc.weighted_hours * times,
+    )

@@ -1,0 +1,246 @@
+"""Forms of the dispatch pages. Model validation stays on the models
+(DispatchSettings.clean, Rule.clean); these forms collect input and report its errors."""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import datetime
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from dispatch.engine.types import FACTORS, STRATEGIES, WORKLOAD_METHODS
+from dispatch.models import DispatchSettings, Rule
+from dispatch.views_common import FACTOR_LABELS
+from dispatch.whatif import WhatIf
+from skills.models import AutoAssign, Category
+
+WEEKDAY_CHOICES = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
+
+
+class AssignForm(forms.Form):
+    """Approve (no technician, or the recommended one) or override (another one + reason)."""
+
+    technician_id = forms.CharField(required=False, max_length=100)
+    reason = forms.CharField(required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class WhatIfForm(forms.Form):
+    strategy = forms.ChoiceField(
+        choices=[("", "Settings default")] + [(s, s.replace("_", " ")) for s in STRATEGIES], required=False
+    )
+    as_of = forms.DateTimeField(
+        required=False,
+        label="As of",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    exclude = forms.MultipleChoiceField(required=False, label="Exclude")
+
+    def __init__(
+        self,
+        *args: Any,
+        technicians: list[tuple[str, str]] = (),
+        weights: dict[str, float] | None = None,
+        **kwargs: Any,
+    ) -> None:  # type: ignore[assignment]
+        super().__init__(*args, **kwargs)
+        self.fields["exclude"].choices = list(technicians)
+        for factor in FACTORS:
+            self.fields[f"w_{factor}"] = forms.IntegerField(
+                required=False,
+                min_value=0,
+                max_value=100,
+                label=FACTOR_LABELS[factor],
+                initial=round(100 * (weights or {}).get(factor, 0.2)),
+                widget=forms.NumberInput(
+                    attrs={"type": "range", "min": 0, "max": 100, "step": 1, "data-weight": factor}
+                ),
+            )
+
+    def weight_fields(self) -> list[forms.BoundField]:
+        return [self[f"w_{f}"] for f in FACTORS]
+
+    def to_whatif(self) -> WhatIf:
+        data = self.cleaned_data
+        given = {f: data.get(f"w_{f}") for f in FACTORS}
+        weights = (
+            {f: float(v) for f, v in given.items() if v is not None}
+            if any(v is not None for v in given.values())
+            else None
+        )
+        as_of: datetime | None = data.get("as_of")
+        if as_of is not None and timezone.is_naive(as_of):
+            as_of = timezone.make_aware(as_of)
+        return WhatIf(
+            weights=weights,
+            exclude=tuple(data.get("exclude") or ()),
+            as_of=as_of,
+            strategy=data.get("strategy") or None,
+        )
+
+
+class AutoAssignForm(forms.ModelForm):
+    class Meta:
+        model = Category
+        fields = ["auto_assign", "auto_assign_min_confidence"]
+        labels = {"auto_assign": "Auto-assign", "auto_assign_min_confidence": "Min. confidence"}
+        widgets = {
+            "auto_assign_min_confidence": forms.NumberInput(attrs={"step": "0.05", "min": 0, "max": 1})
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["auto_assign"].choices = [(k, label.split(" (")[0]) for k, label in AutoAssign.choices]
+
+
+class SettingsForm(forms.Form):
+    """The organisational variables. `proposed()` is an unsaved DispatchSettings that passed
+    DispatchSettings.full_clean(); its errors land on the matching fields."""
+
+    dispatching_enabled = forms.BooleanField(required=False)
+    dispatching_mode = forms.ChoiceField(
+        label="Strategy", choices=[(s, s.replace("_", " ")) for s in STRATEGIES]
+    )
+    max_tickets_per_technician = forms.IntegerField(min_value=1, label="Max tickets per technician")
+    workload_calculation_method = forms.ChoiceField(
+        label="Workload method", choices=[(m, m.replace("_", " ")) for m in WORKLOAD_METHODS]
+    )
+    workload_excluded_statuses = forms.CharField(
+        required=False, label="Statuses not counted as workload", help_text="Comma separated"
+    )
+    sla_priority_weight = forms.FloatField(min_value=0, max_value=1, label="SLA priority weight")
+    skill_match_threshold = forms.IntegerField(min_value=0, max_value=100, label="Skill match threshold (%)")
+    allow_overflow_assignment = forms.BooleanField(required=False)
+    business_hours_only = forms.BooleanField(required=False)
+    preferred_tech_priority = forms.BooleanField(
+        required=False, label="Prefer the customer's preferred technician"
+    )
+    escalation_email = forms.EmailField(required=False)
+    notify_customers = forms.BooleanField(required=False)
+    bh_timezone = forms.CharField(label="Time zone", max_length=64)
+    bh_days = forms.TypedMultipleChoiceField(
+        label="Days", choices=WEEKDAY_CHOICES, coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+    bh_start = forms.CharField(label="Opens", max_length=5)
+    bh_end = forms.CharField(label="Closes", max_length=5)
+
+    PLAIN = (
+        "dispatching_enabled", "dispatching_mode", "max_tickets_per_technician", "workload_calculation_method",
+        "sla_priority_weight", "skill_match_threshold", "allow_overflow_assignment", "business_hours_only",
+        "preferred_tech_priority", "escalation_email", "notify_customers",
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, instance: DispatchSettings, **kwargs: Any) -> None:
+        self.instance = instance
+        initial = {name: getattr(instance, name) for name in self.PLAIN}
+        initial["workload_excluded_statuses"] = ", ".join(instance.workload_excluded_statuses or [])
+        bh = instance.business_hours or {}
+        initial.update(
+            bh_timezone=bh.get("timezone", "UTC"),
+            bh_days=bh.get("days", []),
+            bh_start=bh.get("start", ""),
+            bh_end=bh.get("end", ""),
+        )
+        for factor in FACTORS:
+            initial[f"w_{factor}"] = (instance.weights or {}).get(factor, 0)
+        super().__init__(*args, initial=initial, **kwargs)
+        for factor in FACTORS:
+            self.fields[f"w_{factor}"] = forms.FloatField(
+                min_value=0, max_value=1, label=FACTOR_LABELS[factor],
+                widget=forms.NumberInput(attrs={"step": "0.05", "data-setting-weight": factor}),
+            )  # fmt: skip
+        self._proposed: DispatchSettings | None = None
+
+    def weight_fields(self) -> list[forms.BoundField]:
+        return [self[f"w_{f}"] for f in FACTORS]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.errors:
+            return data
+        proposed = copy.copy(self.instance)
+        for name in self.PLAIN:
+            setattr(proposed, name, data[name])
+        proposed.workload_excluded_statuses = [
+            s.strip() for s in (data.get("workload_excluded_statuses") or "").split(",") if s.strip()
+        ]
+        proposed.weights = {f: data[f"w_{f}"] for f in FACTORS}
+        proposed.business_hours = {
+            "timezone": data["bh_timezone"],
+            "days": sorted(data["bh_days"]),
+            "start": data["bh_start"],
+            "end": data["bh_end"],
+        }
+        try:
+            proposed.full_clean(validate_unique=False)
+        except ValidationError as exc:
+            self._model_errors(exc)
+        else:
+            self._proposed = proposed
+        return data
+
+    def _model_errors(self, exc: ValidationError) -> None:
+        where = {"business_hours": "bh_timezone"}
+        for field, messages in exc.message_dict.items():
+            target = field if field in self.fields else where.get(field)
+            for message in messages:
+                self.add_error(target, message)
+
+    def proposed(self) -> DispatchSettings:
+        assert self._proposed is not None, "call is_valid() first"
+        return self._proposed
+
+
+class JSONObjectField(forms.CharField):
+    widget = forms.Textarea(attrs={"rows": 3, "spellcheck": "false", "class": "code"})
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            return json.dumps(value)
+        return value
+
+    def to_python(self, value: Any) -> Any:
+        text = (super().to_python(value) or "").strip()
+        if not text:
+            return {}
+        try:
+            parsed = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValidationError(
+                f"Not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+            ) from exc
+        if not isinstance(parsed, dict):
+            raise ValidationError('Must be a JSON object, e.g. {"priority": "Critical"}')
+        return parsed
+
+
+class RuleForm(forms.ModelForm):
+    when = JSONObjectField(
+        required=False, help_text='All must hold, e.g. {"tier": "vip", "priority": ["High", "Critical"]}'
+    )
+    then = JSONObjectField(help_text='One action, e.g. {"prefer": ["tech-1"], "points": 10}')
+
+    class Meta:
+        model = Rule
+        fields = ["name", "when", "then", "unless_unavailable", "enabled", "order"]
+        widgets = {"order": forms.NumberInput(attrs={"class": "narrow"})}
+
+    def proposed_rules(self) -> list[Rule]:
+        """Every saved rule with this one added or replaced (not saved)."""
+        mine = self.instance
+        rules = [r for r in Rule.objects.all() if r.pk != mine.pk]
+        return sorted([*rules, mine], key=lambda r: (r.order, r.name))
+
+
+class WorkspaceUploadForm(forms.Form):
+    file = forms.FileField(label="Workspace file (.json, .yaml)")
+    replace = forms.BooleanField(required=False, label="Replace everything (wipe the desk first)")
+
+
+class PeriodForm(forms.Form):
+    days = forms.TypedChoiceField(
+        choices=[(7, "7 days"), (30, "30 days"), (90, "90 days")], coerce=int, required=False
+    )

@@ -1,0 +1,190 @@
+"""`train_models`: learn experience tables and the category model from HistoryTicket.
+
+Idempotent: the same history gives the same experience numbers and the same classifier (a
+new ModelVersion row each run is fine). Experience is computed as of the latest resolution
+in history (or now, if that is in the future), not the wall clock, so that a re-run gives the
+same numbers and an imported history that stopped a while ago is not decayed to nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from dispatch.models import ModelVersion, TechnicianExperience
+from skills.models import Technician
+
+from . import classifier
+from .db import history_records
+from .experience import HALF_LIFE_DAYS, PRIOR_STRENGTH, HistoryRecord, SliceStats, compute_experience
+
+log = logging.getLogger(__name__)
+Progress = Callable[[str, int, int], None]
+ALGORITHM = "sb2"  # bump when the learning changes meaningfully
+HOLDOUT = 0.2
+KEEP_MODEL_FILES = 3  # classifier files of older versions are deleted beyond this many
+
+
+def _noop(stage: str, done: int, total: int) -> None:
+    return None
+
+
+def history_digest(records: list[HistoryRecord]) -> str:
+    h = hashlib.sha256()
+    for r in records:
+        h.update(f"{r.ticket_id}|{r.tech}|{r.category}|{r.opened_at.isoformat()}|{r.resolved_at}\n".encode())
+    return h.hexdigest()
+
+
+def labelled_texts(records: list[HistoryRecord]) -> tuple[list[str], list[str]]:
+    """(texts, categories) of the tickets that have both, in history order."""
+    pairs = [
+        (classifier.ticket_text(r.subject, r.description), r.category)
+        for r in records
+        if r.category and ((r.subject or "").strip() or (r.description or "").strip())
+    ]
+    return [t for t, _ in pairs], [c for _, c in pairs]  # type: ignore[misc]
+
+
+def classifier_holdout(texts: list[str], labels: list[str]) -> dict[str, Any]:
+    """A quick honest check: fit on the earlier 80% of labelled history, score the latest 20%."""
+    cut = int(len(texts) * (1 - HOLDOUT))
+    test_labels = labels[cut:]
+    if cut < 2 or not test_labels:
+        return {}
+    model = classifier.fit(texts[:cut], labels[:cut])
+    if model is None:
+        return {}
+    ranked = classifier.top_categories(model, texts[cut:], 3)
+    majority = Counter(labels[:cut]).most_common(1)[0][0]
+    n = len(test_labels)
+    return {
+        "holdout_tickets": n,
+        "holdout_top1": round(sum(r[0] == y for r, y in zip(ranked, test_labels, strict=True)) / n, 4),
+        "holdout_top3": round(sum(y in r for r, y in zip(ranked, test_labels, strict=True)) / n, 4),
+        "holdout_majority": round(sum(y == majority for y in test_labels) / n, 4),
+    }
+
+
+def _version_name(digest: str) -> str:
+    base = f"{ALGORITHM}-{timezone.now():%Y%m%d-%H%M%S}-{digest[:8]}"
+    name, n = base, 1
+    while ModelVersion.objects.filter(version=name).exists():
+        n += 1
+        name = f"{base}-{n}"
+    return name
+
+
+def train_models(
+    progress: Progress | None = None,
+    *,
+    half_life_days: float = HALF_LIFE_DAYS,
+    prior_strength: float = PRIOR_STRENGTH,
+) -> ModelVersion:
+    """Learn from all history; replace the experience tables; store and activate a new version."""
+    progress = progress or _noop
+    records = history_records(lambda n: progress("history", n, n))
+    total = len(records)
+    progress("history", total, total)
+    resolved = [r.resolved_at for r in records if r.resolved_at is not None and r.tech]
+    now = timezone.now()
+    as_of = min(now, max(resolved)) if resolved else now
+    stats = compute_experience(records, as_of, half_life_days=half_life_days, prior_strength=prior_strength)
+    progress("experience", 1, 1)
+    digest = history_digest(records)
+
+    texts, labels = labelled_texts(records)
+    metrics: dict[str, Any] = {
+        "history_count": total,
+        "technicians": len({r.tech for r in records if r.tech}),
+        "categories": len({r.category for r in records if r.category}),
+        "experience_rows": len(stats),
+        "as_of": as_of.isoformat(),
+        "half_life_days": half_life_days,
+        "prior_strength": prior_strength,
+        "history_digest": digest,
+        "classifier": {"labelled": len(texts), "classes": len(set(labels))},
+    }
+    pipeline = None
+    if len(set(labels)) >= 2:
+        metrics["classifier"].update(classifier_holdout(texts, labels))
+        progress("classifier", 1, 2)
+        pipeline = classifier.fit(texts, labels)
+        progress("classifier", 2, 2)
+
+    version = _version_name(digest)
+    path: Path | None = None
+    if pipeline is not None:
+        path = Path(settings.MODEL_DIR) / f"{version}.joblib"
+        classifier.save(pipeline, path)
+    try:
+        model_version = _store(version, stats, path, metrics, total)
+    except Exception:
+        if path is not None:
+            path.unlink(missing_ok=True)
+        raise
+    _prune_model_files(KEEP_MODEL_FILES)
+    progress("store", 1, 1)
+    log.info("trained %s on %d history tickets (%d experience rows)", version, total, len(stats))
+    return model_version
+
+
+@transaction.atomic
+def _store(
+    version: str, stats: list[SliceStats], path: Path | None, metrics: dict[str, Any], total: int
+) -> ModelVersion:
+    # Two runs at once (nightly + after an import) take turns here: the second waits for the
+    # first to commit, then replaces its rows instead of colliding with them.
+    list(ModelVersion.objects.select_for_update().filter(active=True).values_list("pk", flat=True))
+    tech_pk = dict(Technician.objects.values_list("external_id", "pk"))
+    TechnicianExperience.objects.all().delete()
+    TechnicianExperience.objects.bulk_create(
+        [
+            TechnicianExperience(
+                technician_id=tech_pk[s.tech],
+                scope=s.scope,
+                key=s.key,
+                resolved=round(s.resolved, 6),
+                resolved_raw=s.resolved_raw,
+                avg_resolution_hours=_r(s.avg_resolution_hours),
+                reopen_rate=_r(s.reopen_rate),
+                csat=_r(s.csat),
+                on_time_rate=_r(s.on_time_rate),
+                resolved_this_week=s.resolved_this_week,
+                model_version=version,
+            )
+            for s in stats
+            if s.tech in tech_pk
+        ],
+        batch_size=1000,
+    )
+    ModelVersion.objects.filter(active=True).update(active=False)
+    return ModelVersion.objects.create(
+        version=version,
+        history_count=total,
+        classifier_path=str(path) if path is not None else "",
+        metrics=metrics,
+        active=True,
+    )
+
+
+def _prune_model_files(keep: int) -> None:
+    """Delete the classifier files of all but the `keep` newest versions (the rows stay, as
+    the record of what decisions were made with; their classifier_path is cleared)."""
+    old = ModelVersion.objects.exclude(classifier_path="").order_by("-created_at", "-pk")[keep:]
+    for version in old:
+        if not version.active:
+            Path(version.classifier_path).unlink(missing_ok=True)
+            ModelVersion.objects.filter(pk=version.pk).update(classifier_path="")
+
+
+def _r(value: float | None) -> float | None:
+    return round(value, 6) if value is not None else None

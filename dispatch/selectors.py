@@ -1,0 +1,105 @@
+"""Read paths for the pages: the queue, decisions, failed PSA pushes. Each runs a constant
+number of queries, whatever the number of tickets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Case, IntegerField, OuterRef, QuerySet, Subquery, Value, When
+
+from dispatch.facts import open_unassigned_tickets, ticket_queryset
+from dispatch.models import PRIORITY_RANK, Assignment, Decision, DecisionStatus, OutboxState, Ticket
+
+QUEUE_LIMIT = 200
+PRIORITY_ORDER = Case(
+    *[When(priority=p, then=Value(rank)) for p, rank in PRIORITY_RANK.items()],
+    default=Value(0),
+    output_field=IntegerField(),
+)
+
+
+def queue_tickets() -> QuerySet[Ticket]:
+    """Open unassigned tickets on dispatched boards, most urgent SLA first, with the id of
+    each ticket's current (not superseded) decision."""
+    latest = (
+        Decision.objects.filter(ticket=OuterRef("pk"))
+        .exclude(status=DecisionStatus.SUPERSEDED)
+        .order_by("-created_at", "-pk")
+        .values("pk")[:1]
+    )
+    return open_unassigned_tickets().annotate(
+        latest_decision_id=Subquery(latest), priority_rank=PRIORITY_ORDER
+    )
+
+
+def decisions_by_id(ids: list[int | None]) -> dict[int, Decision]:
+    """The decisions named (one query), without their large JSON columns."""
+    wanted = [i for i in ids if i]
+    if not wanted:
+        return {}
+    rows = (
+        Decision.objects.filter(pk__in=wanted)
+        .select_related("recommended")
+        .defer("inputs", "candidates", "document")
+    )
+    return {d.pk: d for d in rows}
+
+
+def attach_decisions(tickets: list[Ticket]) -> list[Ticket]:
+    """Set `ticket.decision` (current decision or None) on queue rows; one query."""
+    found = decisions_by_id([getattr(t, "latest_decision_id", None) for t in tickets])
+    for t in tickets:
+        t.decision = found.get(getattr(t, "latest_decision_id", None) or 0)  # type: ignore[attr-defined]
+    return tickets
+
+
+def ticket_queryset_for_page() -> QuerySet[Ticket]:
+    return ticket_queryset().select_related("assigned_to")
+
+
+def queue_row_ticket(ticket_id: int) -> Ticket:
+    """One ticket annotated like the queue's rows (assigned or not), for re-rendering a row."""
+    latest = (
+        Decision.objects.filter(ticket=OuterRef("pk"))
+        .exclude(status=DecisionStatus.SUPERSEDED)
+        .order_by("-created_at", "-pk")
+        .values("pk")[:1]
+    )
+    return (
+        ticket_queryset()
+        .select_related("assigned_to")
+        .annotate(latest_decision_id=Subquery(latest), priority_rank=PRIORITY_ORDER)
+        .get(pk=ticket_id)
+    )
+
+
+def failed_assignments(limit: int = 50) -> list[Assignment]:
+    """Assignments the PSA refused for good (PSA_UPDATE_FAILED), newest first."""
+    return list(
+        Assignment.objects.filter(state=OutboxState.FAILED)
+        .select_related("ticket", "technician", "decision__decided_by")
+        .order_by("-created_at")[:limit]
+    )
+
+
+def decision_queryset() -> QuerySet[Decision]:
+    return Decision.objects.select_related(
+        "ticket__company", "ticket__assigned_to", "recommended", "assigned", "decided_by"
+    )
+
+
+def decisions_recent(status: str = "") -> QuerySet[Decision]:
+    qs = Decision.objects.select_related("ticket", "recommended", "assigned", "decided_by").defer(
+        "inputs", "candidates", "document"
+    )
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-created_at", "-pk")
+
+
+def winner_text(ticket: Ticket, decision: Decision | None) -> str:
+    who = ticket.assigned_to.name if ticket.assigned_to else "someone else"
+    by: Any = decision.decided_by if decision and decision.decided_by else None
+    if by is None and decision is not None and decision.status == DecisionStatus.AUTO_ASSIGNED:
+        by = "auto-assign"
+    return f"Already assigned to {who}" + (f" by {by}" if by else "")

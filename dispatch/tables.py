@@ -1,0 +1,191 @@
+"""The queue table (django-tables2): columns, cell rendering and SLA-first ordering. The
+template (dispatch/queue.html#table) renders one <tbody> per ticket so that a row and its
+expanded candidates travel together."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import django_tables2 as tables
+from django.db.models import F, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from dispatch.models import Decision, DecisionStatus, Ticket
+from dispatch.views_common import FAILURE_SHORT
+
+
+def fmt_duration(seconds: float) -> str:
+    seconds = int(max(seconds, 0))
+    if seconds < 3600:
+        return f"{max(seconds, 0) // 60}m"
+    if seconds < 86400:
+        return f"{seconds // 3600}h {seconds % 3600 // 60:02d}m"
+    return f"{seconds // 86400}d {seconds % 86400 // 3600}h"
+
+
+def short_age(since: datetime, now: datetime | None = None) -> str:
+    return fmt_duration(((now or timezone.now()) - since).total_seconds())
+
+
+def sla_cell(ticket: Ticket) -> SafeString:
+    """A countdown the browser keeps live (static/js/queue.js); the server's text is the fallback."""
+    if ticket.sla_due is None:
+        return format_html('<span class="muted">no SLA</span>')
+    now = timezone.now()
+    remaining = (ticket.sla_due - now).total_seconds()
+    window = max((ticket.sla_due - ticket.created_at).total_seconds(), 1)
+    state = "breached" if remaining < 0 else ("risk" if remaining < max(1800, window * 0.25) else "ok")
+    text = f"−{fmt_duration(-remaining)}" if remaining < 0 else fmt_duration(remaining)
+    return format_html(
+        '<time class="sla sla-{}" datetime="{}" data-due="{}" data-created="{}">{}</time>',
+        state,
+        ticket.sla_due.isoformat(),
+        ticket.sla_due.isoformat(),
+        ticket.created_at.isoformat(),
+        text,
+    )
+
+
+class QueueTable(tables.Table):
+    ticket = tables.Column(accessor="external_id", verbose_name="Ticket", order_by=("external_id",))
+    priority = tables.Column(order_by=("-priority_rank", "sla_due"))
+    company = tables.Column(order_by=("company__name",))
+    category = tables.Column(empty_values=(), orderable=False)
+    age = tables.Column(accessor="created_at", verbose_name="Age", order_by=("created_at",))
+    sla = tables.Column(accessor="sla_due", verbose_name="SLA", empty_values=())
+    suggestion = tables.Column(empty_values=(), orderable=False, verbose_name="Top suggestion")
+
+    class Meta:
+        model = Ticket
+        fields = ("ticket", "priority", "company", "category", "age", "sla", "suggestion")
+        orderable = True
+        order_by = ("sla",)
+        attrs = {"class": "queue"}
+
+    def order_sla(self, queryset: QuerySet[Ticket], is_descending: bool) -> tuple[QuerySet[Ticket], bool]:
+        due = F("sla_due").desc(nulls_last=True) if is_descending else F("sla_due").asc(nulls_last=True)
+        return queryset.order_by(due, "-priority_rank", "created_at"), True
+
+    def render_ticket(self, record: Ticket) -> SafeString:
+        return format_html(
+            '<a class="ticket-link" href="{}">#{}</a> {}<span class="subject" title="{}">{}</span>',
+            reverse("dispatch:ticket", args=[record.pk]),
+            record.external_id,
+            format_html('<span class="status-tag" title="Status">{}</span>', record.status)
+            if record.status != "New"
+            else "",
+            record.subject,
+            record.subject,
+        )
+
+    def render_priority(self, value: str) -> SafeString:
+        return format_html('<span class="prio prio-{}">{}</span>', value.lower(), value)
+
+    def render_company(self, record: Ticket) -> SafeString:
+        company = record.company
+        if company is None:
+            return format_html('<span class="muted">—</span>')
+        vip = (
+            format_html('<span class="badge badge-vip" title="VIP customer">VIP</span> ')
+            if company.tier == "vip"
+            else ""
+        )
+        return format_html('{}<span class="co-name" title="{}">{}</span>', vip, company.name, company.name)
+
+    def render_category(self, record: Ticket) -> SafeString:
+        if record.category:
+            return format_html(
+                '<span class="cat-name" title="{}">{}</span>', record.category.name, record.category.name
+            )
+        if record.predicted_category:
+            pct = round(100 * (record.predicted_confidence or 0))
+            return format_html(
+                '<span class="predicted" title="Predicted from the ticket text ({}% confidence)"><span class="cat-name">{}</span> '
+                '<span class="badge badge-predicted">predicted {}%</span></span>',
+                pct,
+                record.predicted_category.name,
+                pct,
+            )
+        return format_html('<span class="muted">uncategorised</span>')
+
+    def render_age(self, value: datetime) -> SafeString:
+        return format_html(
+            '<time class="age" datetime="{}" title="Created {}">{}</time>',
+            value.isoformat(),
+            value,
+            short_age(value),
+        )
+
+    def render_sla(self, record: Ticket) -> SafeString:
+        return sla_cell(record)
+
+    def render_suggestion(self, record: Ticket) -> SafeString:
+        decision: Decision | None = getattr(record, "decision", None)
+        if record.assigned_to_id:
+            return format_html('<span class="badge badge-ok">Assigned to {}</span>', record.assigned_to.name)
+        if decision is None:
+            return format_html('<span class="muted">not ranked yet</span>')
+        if decision.status == DecisionStatus.FAILED or decision.error_code:
+            code = decision.error_code or "FAILED"
+            return format_html(
+                '<span class="badge badge-error" title="Dispatch failed: {}">{}</span>',
+                code,
+                FAILURE_SHORT.get(code, code),
+            )
+        conf = round(100 * (decision.confidence or 0))
+        name = decision.recommended.name if decision.recommended else "—"
+        return format_html(
+            '<span class="conf conf-{}" title="Engine confidence">{}%</span> <span title="{}">{}</span>{}',
+            "high" if conf >= 70 else ("medium" if conf >= 40 else "low"),
+            conf,
+            name,
+            name,
+            format_html(' <span class="badge">shadow</span>')
+            if decision.status == DecisionStatus.SHADOW
+            else "",
+        )
+
+
+class DecisionTable(tables.Table):
+    id = tables.Column(
+        verbose_name="Decision", linkify=("dispatch:decision", {"decision_id": tables.A("pk")})
+    )
+    created_at = tables.DateTimeColumn(verbose_name="When", format="Y-m-d H:i")
+    ticket_external_id = tables.Column(verbose_name="Ticket")
+    status = tables.Column()
+    recommended = tables.Column(verbose_name="Suggested", accessor="recommended__name", default="—")
+    assigned = tables.Column(verbose_name="Assigned", accessor="assigned__name", default="—")
+    confidence = tables.Column()
+    decided_by = tables.Column(verbose_name="By", default="—")
+    override_reason = tables.Column(verbose_name="Override reason", default="", orderable=False)
+
+    class Meta:
+        model = Decision
+        fields = (
+            "id",
+            "created_at",
+            "ticket_external_id",
+            "status",
+            "recommended",
+            "assigned",
+            "confidence",
+            "decided_by",
+            "override_reason",
+        )
+        attrs = {"class": "grid"}
+        order_by = ("-created_at",)
+
+    def render_id(self, value: int) -> str:
+        return f"#{value}"
+
+    def render_status(self, record: Decision) -> SafeString:
+        label = record.get_status_display()
+        if record.error_code:
+            label = f"{label}: {record.error_code}"
+        return format_html('<span class="status status-{}">{}</span>', record.status, label)
+
+    def render_confidence(self, value: float) -> str:
+        return f"{round(100 * value)}%"

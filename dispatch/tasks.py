@@ -1,0 +1,21 @@
+"""Celery tasks of dispatch: thin, each calls one service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(acks_late=True, time_limit=3600, soft_time_limit=3300)
+def train_models() -> str:
+    """Nightly and after a history import: relearn experience and the category model."""
+    from dispatch.learning.training import train_models as train
+
+    return train().version
+
+
+@shared_task(acks_late=True)
+def batch_cycle() -> int:
+    """Every few minutes: dispatch the unassigned queue with the batch optimiser."""
+    from dispatch.batch import batch_dispatch
+
+    return len(batch_dispatch(mode=None, optimise=True, initiated_by="batch_cycle"))

@@ -1,0 +1,112 @@
+"""Shapes shared by the queue, the what-if panel and the decision page: a stored or
+freshly computed ranking turned into what the candidates partial draws."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from dispatch.engine.types import FACTORS
+
+FACTOR_LABELS = {
+    "skill": "Skills",
+    "availability": "Availability",
+    "workload": "Workload",
+    "performance": "Performance",
+    "customer_preference": "Customer preference",
+    "rules": "Rules",
+}
+LEGEND = [(f, FACTOR_LABELS[f]) for f in (*FACTORS, "rules")]
+
+# Short labels for the queue row; the full code is in the tooltip and the expanded panel.
+FAILURE_SHORT = {
+    "NO_QUALIFIED_TECHNICIANS_AVAILABLE": "No qualified tech",
+    "ALL_TECHNICIANS_AT_CAPACITY": "All at capacity",
+    "BUSINESS_HOURS_RESTRICTION": "Outside hours",
+    "SKILL_MATCH_BELOW_THRESHOLD": "Skill match too low",
+    "SLA_ALREADY_BREACHED": "SLA breached",
+    "TECHNICIAN_UNAVAILABLE": "Tech unavailable",
+    "DISPATCHING_DISABLED": "Dispatch disabled",
+}
+
+
+@dataclass
+class CandidateView:
+    technician_id: str
+    name: str
+    score: float
+    skill_match: int
+    availability: str
+    eligible: bool
+    blocked_by: list[str]
+    reason_not_selected: str
+    segments: list[dict[str, Any]]
+    penalty: float = 0.0
+    recommended: bool = False
+    rank: int = 0
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+def _segments(breakdown: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], float]:
+    segments, penalty = [], 0.0
+    for part in breakdown:
+        points = float(part.get("points") or 0)
+        if points < 0:
+            penalty += points
+            continue
+        if points == 0:
+            continue
+        factor = part.get("factor", "")
+        segments.append(
+            {
+                "factor": factor,
+                "label": FACTOR_LABELS.get(factor, factor),
+                "points": round(points, 1),
+                "width": f"{min(points, 100):.2f}",
+                "weight_pct": round(100 * float(part.get("weight") or 0)),
+                "value": part.get("value"),
+                "reason": part.get("reason", ""),
+            }
+        )
+    return segments, round(penalty, 1)
+
+
+def candidate_views(candidates: list[dict[str, Any]], recommended_id: str | None) -> list[CandidateView]:
+    """Stored `Decision.candidates` rows (or what-if rows of the same shape) for display."""
+    views = []
+    for i, row in enumerate(candidates, start=1):
+        segments, penalty = _segments(row.get("score_breakdown") or [])
+        views.append(
+            CandidateView(
+                technician_id=row["technician_id"],
+                name=row.get("name", row["technician_id"]),
+                score=row.get("score", 0),
+                skill_match=int(row.get("skill_match_percentage") or 0),
+                availability=str(row.get("availability", "")).replace("_", " "),
+                eligible=bool(row.get("eligible", True)),
+                blocked_by=list(row.get("blocked_by") or []),
+                reason_not_selected=row.get("reason_not_selected", ""),
+                segments=segments,
+                penalty=penalty,
+                recommended=row["technician_id"] == recommended_id,
+                rank=i,
+                extras={
+                    "capacity_pct": row.get("capacity_pct"),
+                    "breakdown": row.get("score_breakdown") or [],
+                },
+            )
+        )
+    return views
+
+
+def failure_details(document: dict[str, Any]) -> dict[str, Any] | None:
+    """Reason code, blocking factors and recommended actions of a failed decision."""
+    if document.get("success", True):
+        return None
+    return {
+        "reason": (document.get("dispatching_results") or {}).get("reason", ""),
+        "error": document.get("error_details") or {},
+        "blocking_factors": (document.get("evaluation_summary") or {}).get("blocking_factors") or [],
+        "recommended_actions": document.get("recommended_actions") or [],
+        "fallback": document.get("fallback_action") or {},
+    }

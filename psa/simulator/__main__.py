@@ -1,0 +1,3 @@
+from psa.simulator.cli import main
+
+main()

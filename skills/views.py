@@ -1,0 +1,260 @@
+"""Managers' pages for people: the skills matrix (levels edited per cell) and the week
+calendar of shifts, time off and on-call."""
+
+from __future__ import annotations
+
+import zoneinfo
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import Prefetch
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.views import HtmxHttpRequest, manager_required
+from dispatch.forms import WorkspaceUploadForm
+from skills.forms import LevelForm, OnCallForm, TimeOffForm
+from skills.models import OnCall, Shift, Skill, Technician, TechnicianSkill, TimeOff
+
+# ---------------------------------------------------------------- skills matrix
+
+
+def matrix_context() -> dict[str, Any]:
+    """Technicians × skills with each cell's level; three queries."""
+    skills = list(Skill.objects.order_by("group", "name"))
+    techs = list(Technician.objects.filter(active=True).order_by("name"))
+    levels = {(ts.technician_id, ts.skill_id): ts.level for ts in TechnicianSkill.objects.all()}
+    groups: list[tuple[str, int]] = []
+    for skill in skills:
+        if groups and groups[-1][0] == skill.group:
+            groups[-1] = (skill.group, groups[-1][1] + 1)
+        else:
+            groups.append((skill.group, 1))
+    grid = [(tech, [(skill, levels.get((tech.pk, skill.pk), "")) for skill in skills]) for tech in techs]
+    return {
+        "skills": skills,
+        "groups": groups,
+        "grid": grid,
+        "level_choices": LevelForm.base_fields["level"].choices,
+        "upload_form": WorkspaceUploadForm(),
+    }
+
+
+@require_GET
+@manager_required
+def matrix(request: HtmxHttpRequest) -> HttpResponse:
+    return render(request, "skills/matrix.html", matrix_context())
+
+
+@require_POST
+@manager_required
+def level_set(request: HtmxHttpRequest, technician_id: int, skill_id: int) -> HttpResponse:
+    """Set one cell: a level creates or updates the TechnicianSkill, empty deletes it."""
+    tech = get_object_or_404(Technician, pk=technician_id)
+    skill = get_object_or_404(Skill, pk=skill_id)
+    form = LevelForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse("Unknown level", status=400)
+    level = form.cleaned_data["level"]
+    if level:
+        TechnicianSkill.objects.update_or_create(technician=tech, skill=skill, defaults={"level": level})
+    else:
+        TechnicianSkill.objects.filter(technician=tech, skill=skill).delete()
+    if not request.htmx:
+        messages.success(request, f"{tech.name}: {skill.name} {level or 'removed'}")
+        return redirect("skills:matrix")
+    context = {
+        "tech": tech,
+        "skill": skill,
+        "level": level,
+        "level_choices": LevelForm.base_fields["level"].choices,
+        "saved": True,
+    }
+    return render(request, "skills/matrix.html#cell", context)
+
+
+# ---------------------------------------------------------------- schedules
+
+
+@dataclass
+class Block:
+    kind: str  # shift | timeoff | oncall
+    start: float  # percent of the day
+    width: float
+    label: str
+    title: str
+    pk: int | None = None
+
+
+@dataclass
+class DayCell:
+    day: date
+    blocks: list[Block] = field(default_factory=list)
+
+    @property
+    def off(self) -> bool:
+        return any(b.kind == "timeoff" and b.width >= 99.9 for b in self.blocks)
+
+
+def _pct(t: time) -> float:
+    return round((t.hour * 60 + t.minute) / 14.4, 2)
+
+
+def week_start(raw: str | None, today: date) -> date:
+    try:
+        day = date.fromisoformat(raw) if raw else today
+    except ValueError:
+        day = today
+    return day - timedelta(days=day.weekday())
+
+
+def _shift_blocks(shifts: list[Shift], day: date) -> list[Block]:
+    blocks = []
+    for s in shifts:
+        label = f"{s.start:%H:%M}–{s.end:%H:%M}"
+        if s.weekday == day.weekday():
+            end = 100.0 if s.crosses_midnight else _pct(s.end)
+            blocks.append(
+                Block("shift", _pct(s.start), round(end - _pct(s.start), 2), label, f"Shift {label}")
+            )
+        if s.crosses_midnight and s.weekday == (day.weekday() - 1) % 7:
+            # the part of yesterday's overnight shift that runs into today
+            blocks.append(
+                Block("shift", 0.0, _pct(s.end), f"…{s.end:%H:%M}", f"Shift {label} (from the day before)")
+            )
+    return blocks
+
+
+def _interval_blocks(kind: str, items: list[Any], day: date, tz: zoneinfo.ZoneInfo) -> list[Block]:
+    day_start = datetime.combine(day, time.min, tzinfo=tz)
+    day_end = day_start + timedelta(days=1)
+    blocks = []
+    for item in items:
+        start, end = max(item.start, day_start), min(item.end, day_end)
+        if end <= start:
+            continue
+        left = (start - day_start).total_seconds() / 864
+        width = (end - start).total_seconds() / 864
+        local = f"{item.start.astimezone(tz):%a %d %b %H:%M} → {item.end.astimezone(tz):%a %d %b %H:%M}"
+        reason = getattr(item, "reason", "") or ""
+        label = "Time off" if kind == "timeoff" else "On call"
+        blocks.append(
+            Block(
+                kind,
+                round(left, 2),
+                round(width, 2),
+                f"{label}{': ' + reason if reason else ''}",
+                f"{label} {local} {reason}".strip(),
+                item.pk,
+            )
+        )
+    return blocks
+
+
+def week_grid(monday: date) -> list[tuple[Technician, list[DayCell]]]:
+    """Every active technician's week in their own time zone; four queries."""
+    sunday_end = monday + timedelta(days=8)  # one day of slack for time zones
+    window_start = datetime.combine(monday - timedelta(days=1), time.min, tzinfo=zoneinfo.ZoneInfo("UTC"))
+    window_end = datetime.combine(sunday_end, time.min, tzinfo=zoneinfo.ZoneInfo("UTC"))
+    techs = (
+        Technician.objects.filter(active=True)
+        .order_by("name")
+        .prefetch_related(
+            "shifts",
+            Prefetch("time_off", queryset=TimeOff.objects.filter(end__gt=window_start, start__lt=window_end)),
+            Prefetch("on_call", queryset=OnCall.objects.filter(end__gt=window_start, start__lt=window_end)),
+        )
+    )
+    rows = []
+    for tech in techs:
+        tz = zoneinfo.ZoneInfo(tech.timezone)
+        shifts, off, on_call = list(tech.shifts.all()), list(tech.time_off.all()), list(tech.on_call.all())
+        cells = []
+        for i in range(7):
+            day = monday + timedelta(days=i)
+            blocks = (
+                _shift_blocks(shifts, day)
+                + _interval_blocks("oncall", on_call, day, tz)
+                + _interval_blocks("timeoff", off, day, tz)
+            )
+            cells.append(DayCell(day, blocks))
+        rows.append((tech, cells))
+    return rows
+
+
+def _schedule_context(monday: date, **extra: Any) -> dict[str, Any]:
+    window_start = datetime.combine(monday, time.min, tzinfo=zoneinfo.ZoneInfo("UTC")) - timedelta(days=1)
+    window_end = window_start + timedelta(days=9)
+    period = {"end__gt": window_start, "start__lt": window_end}
+    return {
+        "monday": monday,
+        "days": [monday + timedelta(days=i) for i in range(7)],
+        "prev_week": monday - timedelta(days=7),
+        "next_week": monday + timedelta(days=7),
+        "this_week": week_start(None, timezone.localdate()),
+        "today": timezone.localdate(),
+        "grid": week_grid(monday),
+        "time_off": TimeOff.objects.filter(**period).select_related("technician"),
+        "on_call": OnCall.objects.filter(**period).select_related("technician"),
+        "timeoff_form": extra.pop("timeoff_form", None) or TimeOffForm(prefix="to"),
+        "oncall_form": extra.pop("oncall_form", None) or OnCallForm(prefix="oc"),
+        **extra,
+    }
+
+
+@require_GET
+@manager_required
+def schedules(request: HtmxHttpRequest) -> HttpResponse:
+    monday = week_start(request.GET.get("week"), timezone.localdate())
+    return render(request, "skills/schedules.html", _schedule_context(monday))
+
+
+def _back_to_week(request: HtmxHttpRequest) -> HttpResponse:
+    monday = week_start(request.POST.get("week"), timezone.localdate())
+    return redirect(f"{reverse('skills:schedules')}?week={monday.isoformat()}")
+
+
+def _create_period(request: HtmxHttpRequest, form_class: type, prefix: str, what: str) -> HttpResponse:
+    form = form_class(request.POST, prefix=prefix)
+    if form.is_valid():
+        item = form.save()
+        messages.success(request, f"{what} added for {item.technician.name}.")
+        return _back_to_week(request)
+    monday = week_start(request.POST.get("week"), timezone.localdate())
+    key = "timeoff_form" if prefix == "to" else "oncall_form"
+    return render(request, "skills/schedules.html", _schedule_context(monday, **{key: form}), status=422)
+
+
+@require_POST
+@manager_required
+def timeoff_create(request: HtmxHttpRequest) -> HttpResponse:
+    return _create_period(request, TimeOffForm, "to", "Time off")
+
+
+@require_POST
+@manager_required
+def oncall_create(request: HtmxHttpRequest) -> HttpResponse:
+    return _create_period(request, OnCallForm, "oc", "On-call period")
+
+
+@require_POST
+@manager_required
+def timeoff_delete(request: HtmxHttpRequest, timeoff_id: int) -> HttpResponse:
+    item = get_object_or_404(TimeOff.objects.select_related("technician"), pk=timeoff_id)
+    item.delete()
+    messages.success(request, f"Time off of {item.technician.name} deleted.")
+    return _back_to_week(request)
+
+
+@require_POST
+@manager_required
+def oncall_delete(request: HtmxHttpRequest, oncall_id: int) -> HttpResponse:
+    item = get_object_or_404(OnCall.objects.select_related("technician"), pk=oncall_id)
+    item.delete()
+    messages.success(request, f"On-call period of {item.technician.name} deleted.")
+    return _back_to_week(request)

@@ -1,0 +1,83 @@
+// Switchboard: small behaviour shared by every page (no build step).
+(function () {
+  "use strict";
+
+  // Conflicts (409) and rejected forms (400/422) carry HTML meant for the page: swap them in.
+  if (window.htmx) {
+    htmx.config.responseHandling.unshift(
+      { code: "409", swap: true, error: false },
+      { code: "422", swap: true, error: false },
+      { code: "400", swap: true, error: false }
+    );
+  }
+
+  function toast(message, kind) {
+    var box = document.getElementById("toasts");
+    if (!box || !message) return;
+    var el = document.createElement("div");
+    el.className = "toast toast-" + (kind || "info");
+    el.setAttribute("role", "status");
+    el.textContent = message;
+    box.appendChild(el);
+    setTimeout(function () { el.classList.add("is-leaving"); }, 4000);
+    setTimeout(function () { el.remove(); }, 4600);
+  }
+  window.Switchboard = { toast: toast };
+
+  // Server-side messages fade out on their own.
+  document.querySelectorAll("#toasts .toast").forEach(function (el) {
+    setTimeout(function () { el.classList.add("is-leaving"); }, 5000);
+    setTimeout(function () { el.remove(); }, 5600);
+  });
+
+  // Events sent with HX-Trigger by the views.
+  var kinds = { ticketAssigned: "success", ticketConflict: "error", assignRejected: "error", assignmentRetried: "info" };
+  Object.keys(kinds).forEach(function (name) {
+    document.addEventListener(name, function (evt) { toast(evt.detail && evt.detail.message, kinds[name]); });
+  });
+  document.addEventListener("htmx:sendError", function () { toast("Connection lost, retrying…", "error"); });
+  document.addEventListener("htmx:responseError", function (evt) {
+    var status = evt.detail.xhr ? evt.detail.xhr.status : "";
+    toast(status === 403 ? "Your role cannot do that." : "Something went wrong (" + status + ").", "error");
+  });
+
+  // Long candidate lists: the rest is one click away.
+  document.addEventListener("click", function (evt) {
+    var button = evt.target.closest && evt.target.closest("[data-action=more]");
+    if (!button) return;
+    var more = button.closest("table").querySelector("tbody.more");
+    if (!more) return;
+    var hidden = more.hasAttribute("hidden");
+    if (hidden) more.removeAttribute("hidden"); else more.setAttribute("hidden", "");
+    if (!button.dataset.labelMore) button.dataset.labelMore = button.textContent;
+    button.textContent = hidden ? button.dataset.labelLess : button.dataset.labelMore;
+  });
+
+  // Buttons with data-confirm ask first.
+  document.addEventListener("submit", function (evt) {
+    var button = evt.submitter;
+    if (button && button.dataset.confirm && !window.confirm(button.dataset.confirm)) evt.preventDefault();
+  });
+
+  // <select data-autosubmit> submits its form on change.
+  document.addEventListener("change", function (evt) {
+    var el = evt.target;
+    if (el.matches && el.matches("[data-autosubmit]") && el.form) el.form.requestSubmit();
+  });
+
+  // Settings page: the weights must sum to 1; show the running sum.
+  function weightSum() {
+    var inputs = document.querySelectorAll("[data-setting-weight]");
+    var out = document.getElementById("weights-sum");
+    if (!inputs.length || !out) return;
+    var sum = 0;
+    inputs.forEach(function (i) { sum += parseFloat(i.value || "0") || 0; });
+    out.textContent = sum.toFixed(2);
+    out.classList.toggle("is-bad", Math.abs(sum - 1) > 0.001);
+  }
+  document.addEventListener("input", function (evt) {
+    if (evt.target.matches && evt.target.matches("[data-setting-weight]")) weightSum();
+  });
+  document.addEventListener("htmx:afterSwap", weightSum);
+  weightSum();
+})();

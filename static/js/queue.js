@@ -1,0 +1,237 @@
+// The queue: selection and keyboard shortcuts, expanding rows, live SLA countdowns,
+// what-if sliders that renormalise, and keeping state across the 5 s polling swaps.
+(function () {
+  "use strict";
+
+  var Queue = (window.Queue = window.Queue || {});
+  var selectedId = null;
+  var known = null; // ticket ids seen so far (null until the first render)
+
+  function $(sel, root) { return (root || document).querySelector(sel); }
+  function rows() { return Array.prototype.slice.call(document.querySelectorAll("#queue-table tbody.ticket")); }
+  function current() { return selectedId ? document.getElementById("t-" + selectedId) : null; }
+  function detailOf(tb) { return tb && tb.querySelector(".detail"); }
+  function isOpen(tb) { var d = detailOf(tb); return !!(d && d.childElementCount); }
+
+  function select(tb, scroll) {
+    rows().forEach(function (r) { r.classList.remove("is-selected"); });
+    if (!tb) { selectedId = null; return; }
+    tb.classList.add("is-selected");
+    selectedId = tb.dataset.ticket;
+    if (scroll !== false) tb.scrollIntoView({ block: "nearest", inline: "nearest" });
+  }
+
+  function move(delta) {
+    var rs = rows();
+    if (!rs.length) return;
+    var i = rs.indexOf(current());
+    i = i < 0 ? 0 : Math.max(0, Math.min(rs.length - 1, i + delta));
+    select(rs[i]);
+  }
+
+  function markOpen(tb, open) {
+    var button = tb.querySelector(".toggle");
+    if (button) button.setAttribute("aria-expanded", open ? "true" : "false");
+    tb.classList.toggle("is-open", open);
+  }
+
+  function expand(tb) {
+    if (!tb) return Promise.resolve();
+    if (isOpen(tb)) return Promise.resolve();
+    markOpen(tb, true);
+    return htmx.ajax("GET", tb.dataset.detailUrl, { target: detailOf(tb), swap: "innerHTML" });
+  }
+
+  function collapse(tb) {
+    var d = detailOf(tb);
+    if (d) d.innerHTML = "";
+    markOpen(tb, false);
+  }
+
+  function toggle(tb) { if (isOpen(tb)) collapse(tb); else expand(tb); }
+
+  function approve(tb) {
+    var button = tb && tb.querySelector("[data-action=approve]");
+    if (button) { button.click(); return; }
+    expand(tb);
+    window.Switchboard && Switchboard.toast("No suggestion to approve yet: showing the candidates.", "info");
+  }
+
+  function override(tb, techId) {
+    return expand(tb).then(function () {
+      var form = tb.querySelector(".override-form");
+      if (!form) return;
+      var sel = form.querySelector("select[name=technician_id]");
+      if (techId) {
+        if (!sel.querySelector('option[value="' + CSS.escape(techId) + '"]')) {
+          var opt = document.createElement("option");
+          opt.value = techId;
+          opt.textContent = techId;
+          sel.appendChild(opt);
+        }
+        sel.value = techId;
+        form.querySelector("textarea[name=reason]").focus();
+      } else {
+        sel.focus();
+      }
+      form.scrollIntoView({ block: "nearest" });
+    });
+  }
+
+  function whatif(tb) {
+    return expand(tb).then(function () {
+      var link = tb.querySelector("[data-action=whatif]");
+      if (link) link.click();
+    });
+  }
+
+  // Polling pauses while someone types, drags a slider or reads the help.
+  Queue.canPoll = function () {
+    if (document.hidden) return false;
+    if (document.querySelector("dialog[open]")) return false;
+    var a = document.activeElement;
+    if (a && a.closest && a.closest("#queue-live") && a.matches("input, textarea, select")) return false;
+    return !document.querySelector("#queue-live .htmx-request, #queue-live.htmx-request[data-busy]");
+  };
+
+  function afterRender() {
+    var rs = rows();
+    var ids = new Set(rs.map(function (r) { return r.dataset.ticket; }));
+    rs.forEach(function (r) {
+      markOpen(r, isOpen(r));
+      if (known && !known.has(r.dataset.ticket)) r.classList.add("is-new");
+    });
+    known = ids;
+    if (selectedId && !document.getElementById("t-" + selectedId)) selectedId = null;
+    if (current()) select(current(), false);
+    tick();
+  }
+
+  // ---------------------------------------------------------------- SLA countdowns
+
+  function fmt(seconds) {
+    seconds = Math.max(0, Math.floor(seconds));
+    if (seconds < 3600) return Math.floor(seconds / 60) + "m " + String(seconds % 60).padStart(2, "0") + "s";
+    if (seconds < 86400) return Math.floor(seconds / 3600) + "h " + String(Math.floor((seconds % 3600) / 60)).padStart(2, "0") + "m";
+    return Math.floor(seconds / 86400) + "d " + Math.floor((seconds % 86400) / 3600) + "h";
+  }
+
+  function tick() {
+    var now = Date.now();
+    document.querySelectorAll("time.sla[data-due]").forEach(function (el) {
+      var due = Date.parse(el.dataset.due);
+      var created = Date.parse(el.dataset.created || el.dataset.due);
+      var left = (due - now) / 1000;
+      var windowS = Math.max((due - created) / 1000, 1);
+      var state = left < 0 ? "breached" : left < Math.max(1800, windowS * 0.25) ? "risk" : "ok";
+      el.textContent = left < 0 ? "−" + fmt(-left) : fmt(left);
+      el.classList.remove("sla-ok", "sla-risk", "sla-breached");
+      el.classList.add("sla-" + state);
+      el.title = (left < 0 ? "SLA breached " : "SLA due ") + new Date(due).toLocaleString();
+    });
+  }
+  setInterval(tick, 1000);
+
+  // ---------------------------------------------------------------- what-if sliders
+
+  function renormalise(moved) {
+    var fieldset = moved.closest("fieldset");
+    var sliders = Array.prototype.slice.call(fieldset.querySelectorAll("input[type=range]"));
+    var others = sliders.filter(function (s) { return s !== moved; });
+    var v = parseInt(moved.value, 10) || 0;
+    var rest = 100 - v;
+    var sum = others.reduce(function (acc, s) { return acc + (parseInt(s.value, 10) || 0); }, 0);
+    others.forEach(function (s) {
+      var share = sum > 0 ? (parseInt(s.value, 10) || 0) / sum : 1 / others.length;
+      s.value = Math.round(rest * share);
+    });
+    var total = sliders.reduce(function (acc, s) { return acc + parseInt(s.value, 10); }, 0);
+    if (total !== 100 && others.length) {
+      var biggest = others.reduce(function (a, b) { return parseInt(a.value, 10) >= parseInt(b.value, 10) ? a : b; });
+      biggest.value = parseInt(biggest.value, 10) + (100 - total);
+    }
+    sliders.forEach(function (s) {
+      var out = s.parentNode.querySelector("output");
+      if (out) out.textContent = s.value + "%";
+    });
+  }
+
+  // ---------------------------------------------------------------- events
+
+  document.addEventListener("input", function (evt) {
+    if (evt.target.matches("fieldset.weights input[type=range]")) renormalise(evt.target);
+  });
+
+  document.addEventListener("click", function (evt) {
+    var t = evt.target;
+    var action = t.closest("[data-action]");
+    var tb = t.closest("tbody.ticket");
+    if (tb) select(tb, false);
+    if (!action) {
+      // A click on the row itself (not a link, button or field) toggles it.
+      if (tb && t.closest("tr.row") && !t.closest("a, button, input, select, textarea, label, form")) toggle(tb);
+      return;
+    }
+    switch (action.dataset.action) {
+      case "toggle": evt.preventDefault(); toggle(tb); break;
+      case "help": evt.preventDefault(); $("#shortcuts").showModal(); break;
+      case "choose": evt.preventDefault(); chooseFrom(action); break;
+    }
+  });
+
+  function chooseFrom(button) {
+    var tb = button.closest("tbody.ticket");
+    var techId = button.dataset.tech;
+    if (tb) { override(tb, techId); return; }
+    // The ticket page (no queue row): the override form is in the same panel.
+    var inner = button.closest(".detail-inner") || document;
+    var form = inner.querySelector(".override-form");
+    if (!form) return;
+    var sel = form.querySelector("select[name=technician_id]");
+    sel.value = techId;
+    form.querySelector("textarea[name=reason]").focus();
+  }
+
+  document.addEventListener("keydown", function (evt) {
+    if (evt.ctrlKey || evt.metaKey || evt.altKey) return;
+    var t = evt.target;
+    var typing = t.matches && t.matches("input, textarea, select, [contenteditable]");
+    if (evt.key === "Escape") {
+      if (typing) t.blur();
+      return;
+    }
+    if (typing) return;
+    var tb = current();
+    var onControl = t.matches && t.matches("a, button, summary");
+    switch (evt.key) {
+      case "j": evt.preventDefault(); move(1); break;
+      case "k": evt.preventDefault(); move(-1); break;
+      case "Enter":
+      case " ":
+        if (onControl || !tb) return;
+        evt.preventDefault(); toggle(tb); break;
+      case "a": if (tb) { evt.preventDefault(); approve(tb); } break;
+      case "o": if (tb) { evt.preventDefault(); override(tb); } break;
+      case "w": if (tb) { evt.preventDefault(); whatif(tb); } break;
+      case "/": evt.preventDefault(); var q = $("#id_q"); if (q) { q.focus(); q.select(); } break;
+      case "?": evt.preventDefault(); var d = $("#shortcuts"); if (d) d.showModal(); break;
+    }
+  });
+
+  document.addEventListener("ticketAssigned", function (evt) {
+    var id = evt.detail && String(evt.detail.ticket);
+    if (id && id === selectedId) {
+      var rs = rows();
+      var i = rs.indexOf(current());
+      var next = rs[i + 1] || rs[i - 1];
+      if (next) select(next);
+    }
+  });
+
+  document.addEventListener("htmx:afterSettle", function (evt) {
+    if (evt.detail.target && (evt.detail.target.id === "queue-live" || evt.detail.target.closest("#queue-live"))) afterRender();
+  });
+
+  document.addEventListener("DOMContentLoaded", afterRender);
+  if (document.readyState !== "loading") afterRender();
+})();

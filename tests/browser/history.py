@@ -1,0 +1,71 @@
+"""Synthetic dispatch history for screenshots and demos: closed tickets with decisions
+(approved, overridden, auto-assigned, shadow) and their outbox rows, spread over `days`."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from dispatch.models import Assignment, Decision, DecisionStatus, OutboxState, Ticket
+from skills.models import Category, Technician
+
+# Per category: how often dispatchers keep the suggestion (drives the auto-assign advice).
+AGREEMENT = {0: 0.97, 1: 0.95, 2: 0.6, 3: 0.85}
+
+
+def seed_history(*, days: int = 30, per_day: int = 9, user: Any = None, seed: int = 7) -> int:
+    rng = random.Random(seed)
+    techs = list(Technician.objects.filter(active=True))
+    categories = list(Category.objects.order_by("name"))
+    if not techs or not categories:
+        return 0
+    now = timezone.now()
+    weights = [rng.uniform(0.4, 2.0) for _ in techs]
+    made = 0
+    for day in range(days, 0, -1):
+        for _ in range(rng.randint(per_day - 3, per_day + 3)):
+            cat_i = rng.randrange(len(categories))
+            category = categories[cat_i]
+            created = now - timedelta(days=day, hours=rng.uniform(0, 23))
+            recommended = rng.choices(techs, weights)[0]
+            agree = rng.random() < AGREEMENT[cat_i % 4]
+            assigned = recommended if agree else rng.choice([t for t in techs if t != recommended] or techs)
+            status = rng.choices(
+                [
+                    DecisionStatus.APPROVED if agree else DecisionStatus.OVERRIDDEN,
+                    DecisionStatus.AUTO_ASSIGNED,
+                    DecisionStatus.SHADOW,
+                ],
+                [0.8, 0.12 if agree else 0.0, 0.08],
+            )[0]
+            ticket = Ticket.objects.create(
+                external_id=f"H{made + 1:05d}", subject=f"Historic {category.name.lower()} request", category=category,
+                priority=rng.choice(["Low", "Medium", "Medium", "High", "Critical"]), created_at=created,
+                sla_due=created + timedelta(hours=8), closed=True, assigned_to=assigned, status="Closed",
+                estimated_hours=round(rng.uniform(0.5, 4), 1),
+            )  # fmt: skip
+            decided = created + timedelta(minutes=rng.expovariate(1 / 18))
+            decision = Decision.objects.create(
+                ticket=ticket, ticket_external_id=ticket.external_id, status=status, mode="suggest", strategy="hybrid",
+                initiated_by="history", recommended=recommended, assigned=None if status == DecisionStatus.SHADOW else assigned,
+                decided_by=user if status in (DecisionStatus.APPROVED, DecisionStatus.OVERRIDDEN) else None,
+                decided_at=None if status == DecisionStatus.SHADOW else decided, confidence=round(rng.uniform(0.45, 0.95), 2),
+                top_score=round(rng.uniform(55, 92), 1), algorithm_version="history", as_of=created,
+                inputs={"ticket": {"category": category.name}},
+                override_reason="Customer asked for this technician" if status == DecisionStatus.OVERRIDDEN else "",
+            )  # fmt: skip
+            Decision.objects.filter(pk=decision.pk).update(created_at=created)
+            if status != DecisionStatus.SHADOW:
+                a = Assignment.objects.create(
+                    decision=decision,
+                    ticket=ticket,
+                    technician=assigned,
+                    state=OutboxState.PUSHED,
+                    pushed_at=decided,
+                )
+                Assignment.objects.filter(pk=a.pk).update(created_at=decided)
+            made += 1
+    return made

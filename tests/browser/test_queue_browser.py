@@ -1,0 +1,130 @@
+"""End to end: the dispatcher's queue in a real browser."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from dispatch.models import Decision
+from tests.factories import TicketFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def row(page: Any, ticket: Any) -> Any:
+    return page.locator(f"#t-{ticket.pk}")
+
+
+def test_approve_top_suggestion(open_as: Any, desk: dict[str, Any]) -> None:
+    page = open_as(desk["dana"])
+    row(page, desk["ticket"]).locator("[data-action=approve]").click()
+    expect(row(page, desk["ticket"])).to_contain_text("Assigned to Alice Expert")
+    assert Decision.objects.get(pk=desk["decision"].pk).status == "approved"
+
+
+def test_override_asks_for_a_reason(open_as: Any, desk: dict[str, Any]) -> None:
+    page = open_as(desk["dana"])
+    r = row(page, desk["ticket"])
+    r.locator("[data-action=toggle]").click()
+    r.locator("tr.cand[data-tech=tech-carol] [data-action=choose]").click()
+    reason = r.locator("textarea[name=reason]")
+    expect(reason).to_be_focused()
+    reason.fill("Alice is in a customer meeting all afternoon")
+    r.locator("[data-action=override]").click()
+    expect(r).to_contain_text("Assigned to Carol Middle")
+    decision = Decision.objects.get(pk=desk["decision"].pk)
+    assert (decision.status, decision.override_reason) == (
+        "overridden",
+        "Alice is in a customer meeting all afternoon",
+    )
+
+
+def test_filter_narrows_the_queue(open_as: Any, desk: dict[str, Any]) -> None:
+    other = TicketFactory(external_id="7002", subject="Printer jam", priority="Low")
+    page = open_as(desk["dana"])
+    expect(row(page, other)).to_be_visible()
+    page.select_option("#id_priority", "High")
+    expect(row(page, other)).to_have_count(0)
+    expect(row(page, desk["ticket"])).to_be_visible()
+    assert "priority=High" in page.url
+
+
+def test_search_box_is_slash_away(open_as: Any, desk: dict[str, Any]) -> None:
+    TicketFactory(external_id="7003", subject="VPN drops every hour")
+    page = open_as(desk["dana"])
+    page.keyboard.press("/")
+    page.keyboard.type("vpn")
+    expect(row(page, desk["ticket"])).to_have_count(0)
+    expect(page.locator("#queue-table")).to_contain_text("VPN drops every hour")
+
+
+def test_new_ticket_arrives_without_reload(open_as: Any, desk: dict[str, Any]) -> None:
+    page = open_as(desk["dana"])
+    page.evaluate("window.__noReload = true")
+    new = TicketFactory(external_id="7099", subject="Brand new ticket")
+    expect(row(page, new)).to_be_visible(timeout=12_000)
+    assert page.evaluate("window.__noReload") is True
+
+
+def test_polling_keeps_the_filters_and_the_expanded_row(open_as: Any, desk: dict[str, Any]) -> None:
+    page = open_as(desk["dana"], "/queue/?priority=High")
+    r = row(page, desk["ticket"])
+    r.locator("[data-action=toggle]").click()
+    expect(r.locator(".cands")).to_be_visible()
+    high = TicketFactory(external_id="7100", subject="Another high one", priority="High")
+    low = TicketFactory(external_id="7101", subject="A low one", priority="Low")
+    expect(row(page, high)).to_be_visible(timeout=12_000)
+    expect(row(page, low)).to_have_count(0)
+    expect(r.locator(".cands")).to_be_visible()
+
+
+def test_approved_ticket_leaves_other_dispatchers_queue(open_as: Any, desk: dict[str, Any]) -> None:
+    watcher = open_as(desk["sam"])
+    approver = open_as(desk["dana"])
+    row(approver, desk["ticket"]).locator("[data-action=approve]").click()
+    expect(row(approver, desk["ticket"])).to_contain_text("Assigned to")
+    expect(row(watcher, desk["ticket"])).to_have_count(0, timeout=12_000)
+
+
+def test_second_dispatcher_sees_who_won(open_as: Any, desk: dict[str, Any]) -> None:
+    sam = open_as(desk["sam"])
+    dana = open_as(desk["dana"])
+    sam.evaluate("Queue.canPoll = () => false")  # Sam's page is a few seconds stale
+    row(dana, desk["ticket"]).locator("[data-action=approve]").click()
+    expect(row(dana, desk["ticket"])).to_contain_text("Assigned to Alice Expert")
+    row(sam, desk["ticket"]).locator("[data-action=approve]").click()
+    expect(row(sam, desk["ticket"])).to_contain_text("Already assigned to Alice Expert by dana")
+    assert Decision.objects.filter(ticket=desk["ticket"], status="approved").count() == 1
+
+
+def test_keyboard_select_expand_and_approve(open_as: Any, desk: dict[str, Any]) -> None:
+    page = open_as(desk["dana"])
+    page.keyboard.press("j")
+    expect(row(page, desk["ticket"])).to_have_class("ticket is-selected")
+    page.keyboard.press("Enter")
+    expect(row(page, desk["ticket"]).locator(".cands")).to_be_visible()
+    page.keyboard.press("a")
+    expect(row(page, desk["ticket"])).to_contain_text("Assigned to Alice Expert")
+
+
+def test_question_mark_shows_the_shortcuts(open_as: Any, desk: dict[str, Any]) -> None:
+    page = open_as(desk["dana"])
+    page.keyboard.press("?")
+    expect(page.locator("#shortcuts")).to_be_visible()
+    expect(page.locator("#shortcuts")).to_contain_text("Approve the top suggestion")
+
+
+def test_sla_countdown_ticks_in_the_browser(open_as: Any, desk: dict[str, Any]) -> None:
+    page = open_as(desk["dana"])
+    desk["ticket"].sla_due = desk["ticket"].created_at + timedelta(minutes=20)
+    desk["ticket"].save()
+    page.reload()
+    sla = row(page, desk["ticket"]).locator("time.sla")
+    expect(sla).to_have_text(re.compile(r"^1\dm \d\ds$"))  # JS rewrote the server's "19m"
+    first = sla.inner_text()
+    expect(sla).not_to_have_text(first, timeout=3000)
+    expect(sla).to_have_class("sla sla-risk")  # under 30 minutes left

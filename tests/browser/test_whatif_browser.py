@@ -1,0 +1,39 @@
+"""End to end: the what-if panel re-ranks without saving."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from dispatch.models import Decision
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def open_whatif(page: Any, ticket: Any) -> Any:
+    r = page.locator(f"#t-{ticket.pk}")
+    r.locator("[data-action=toggle]").click()
+    r.locator("[data-action=whatif]").click()
+    expect(r.locator(".whatif-form")).to_be_visible()
+    return r
+
+
+def test_moving_the_workload_slider_changes_the_top(open_as: Any, desk: dict[str, Any]) -> None:
+    page = open_as(desk["dana"])
+    r = open_whatif(page, desk["ticket"])
+    expect(r.locator("[data-whatif-top]")).to_have_attribute("data-whatif-top", "tech-alice")
+    r.locator("input[data-weight=workload]").fill("100")
+    expect(r.locator("input[data-weight=skill]")).to_have_value("0")  # the others renormalise
+    expect(r.locator("[data-whatif-top]")).to_have_attribute("data-whatif-top", "tech-carol")
+    expect(r.locator(".whatif-summary")).to_contain_text("changed from Alice Expert")
+    assert Decision.objects.filter(ticket=desk["ticket"]).count() == 1
+
+
+def test_excluding_the_top_technician(open_as: Any, desk: dict[str, Any]) -> None:
+    page = open_as(desk["dana"])
+    r = open_whatif(page, desk["ticket"])
+    r.locator("select[name=exclude]").select_option("tech-alice")
+    expect(r.locator("[data-whatif-top]")).to_have_attribute("data-whatif-top", "tech-carol")
+    assert Decision.objects.get(pk=desk["decision"].pk).status == "suggested"

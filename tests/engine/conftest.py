@@ -1,0 +1,1 @@
+"""Engine tests are plain pytest: no Django, no database. Builders live in builders.py."""

@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.factories import BoardFactory, TechnicianFactory, TicketFactory
+from tests.ui.conftest import HX
+
+URL = reverse("dispatch:queue")
+
+
+def test_queue_lists_unassigned_tickets_most_urgent_first(dispatcher_client: Any, db: Any) -> None:
+    TicketFactory(external_id="later", sla_due=timezone.now() + timedelta(hours=9))
+    TicketFactory(external_id="sooner", sla_due=timezone.now() + timedelta(hours=1))
+    page = dispatcher_client.get(URL).content.decode()
+    assert page.index("#sooner") < page.index("#later")
+
+
+def test_queue_hides_assigned_tickets(dispatcher_client: Any, db: Any) -> None:
+    TicketFactory(external_id="taken", assigned_to=TechnicianFactory())
+    assert b"#taken" not in dispatcher_client.get(URL).content
+
+
+def test_queue_marks_vip_and_predicted_category(dispatcher_client: Any, ticket: Any, category: Any) -> None:
+    ticket.company.tier = "vip"
+    ticket.company.save()
+    TicketFactory(
+        external_id="guess",
+        category=None,
+        predicted_category=category,
+        predicted_confidence=0.82,
+        company=ticket.company,
+    )
+    page = dispatcher_client.get(URL).content.decode()
+    assert "badge-vip" in page
+    assert "predicted 82%" in page
+
+
+def test_queue_shows_breached_sla_countdown(dispatcher_client: Any, db: Any) -> None:
+    TicketFactory(sla_due=timezone.now() - timedelta(minutes=30))
+    page = dispatcher_client.get(URL).content.decode()
+    assert 'class="sla sla-breached"' in page and "data-due=" in page
+
+
+def test_queue_filters_by_priority_and_search(dispatcher_client: Any, db: Any) -> None:
+    TicketFactory(external_id="crit", priority="Critical", subject="Server down")
+    TicketFactory(external_id="low", priority="Low", subject="Mouse broken")
+    page = dispatcher_client.get(URL, {"priority": "Critical", "q": "server"}).content.decode()
+    assert "#crit" in page and "#low" not in page
+
+
+def test_queue_filters_by_board(dispatcher_client: Any, db: Any) -> None:
+    TicketFactory(external_id="projects", board=BoardFactory(name="Projects"))
+    TicketFactory(external_id="desk")
+    board = BoardFactory(name="Projects")
+    page = dispatcher_client.get(URL, {"board": board.pk}).content.decode()
+    assert "#projects" in page and "#desk" not in page
+
+
+def test_queue_shows_the_top_suggestion_and_approve_button(dispatcher_client: Any, decision: Any) -> None:
+    page = dispatcher_client.get(URL).content.decode()
+    assert "Alice Expert" in page
+    assert 'data-action="approve"' in page
+
+
+def test_queue_htmx_poll_returns_only_the_live_part(dispatcher_client: Any, ticket: Any) -> None:
+    response = dispatcher_client.get(URL, headers=HX)
+    assert b"<html" not in response.content
+    assert b'id="queue-table"' in response.content
+    assert b'hx-preserve="true"' in response.content
+
+
+def test_queue_page_polls_every_5s_with_the_filters(dispatcher_client: Any, db: Any) -> None:
+    page = dispatcher_client.get(URL).content.decode()
+    assert 'hx-trigger="every 5s' in page and 'hx-include="#queue-filters"' in page
+
+
+def test_queue_runs_a_constant_number_of_queries(
+    dispatcher_client: Any, django_assert_max_num_queries: Any, decision: Any
+) -> None:
+    for i in range(15):
+        TicketFactory(external_id=f"bulk{i}")
+    with django_assert_max_num_queries(20):
+        dispatcher_client.get(URL, headers=HX)
+
+
+def test_queue_anonymous_goes_to_login(client: Any, db: Any) -> None:
+    response = client.get(URL)
+    assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_queue_wrong_role_is_forbidden(norole_client: Any) -> None:
+    assert norole_client.get(URL).status_code == 403
+
+
+def test_queue_is_open_to_managers(manager_client: Any) -> None:
+    assert manager_client.get(URL).status_code == 200

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+
+from dispatch.models import DispatchSettings
+from tests.ui.conftest import HX
+
+URL = reverse("dispatch:settings")
+
+
+def form_data(**changes: Any) -> dict[str, Any]:
+    s = DispatchSettings.load()
+    data: dict[str, Any] = {
+        "dispatching_enabled": "on", "dispatching_mode": s.dispatching_mode, "max_tickets_per_technician": 10,
+        "workload_calculation_method": "weighted", "workload_excluded_statuses": "Waiting for Customer",
+        "sla_priority_weight": 0.5, "skill_match_threshold": 60, "preferred_tech_priority": "on",
+        "bh_timezone": "UTC", "bh_days": ["0", "1", "2", "3", "4"], "bh_start": "08:00", "bh_end": "18:00",
+        "w_skill": 0.3, "w_availability": 0.25, "w_workload": 0.2, "w_performance": 0.15, "w_customer_preference": 0.1,
+    }  # fmt: skip
+    data.update(changes)
+    return data
+
+
+def test_save_stores_valid_settings(manager_client: Any) -> None:
+    response = manager_client.post(URL, form_data(max_tickets_per_technician=7, action="save"))
+    assert response.status_code == 302 and DispatchSettings.load().max_tickets_per_technician == 7
+
+
+def test_weights_that_do_not_sum_to_one_are_rejected(manager_client: Any) -> None:
+    response = manager_client.post(URL, form_data(w_skill=0.9, action="save"), headers=HX)
+    assert response.status_code == 422 and b"weights must sum to 1" in response.content
+    assert DispatchSettings.load().weights["skill"] == 0.3
+
+
+def test_bad_time_zone_is_rejected(manager_client: Any) -> None:
+    response = manager_client.post(URL, form_data(bh_timezone="Mars/Olympus", action="save"))
+    assert response.status_code == 422 and b"invalid business hours" in response.content
+
+
+def test_preview_compares_top_suggestions_without_saving(manager_client: Any, ticket: Any) -> None:
+    response = manager_client.post(
+        URL,
+        form_data(
+            w_skill=0.0,
+            w_availability=0.0,
+            w_workload=1.0,
+            w_performance=0.0,
+            w_customer_preference=0.0,
+            action="preview",
+        ),
+        headers=HX,
+    )
+    assert response.status_code == 200 and b"Preview on the current queue" in response.content
+    assert b"top suggestion" in response.content
+    assert DispatchSettings.load().weights["workload"] == 0.2
+
+
+def test_settings_edit_is_for_managers_only(dispatcher_client: Any) -> None:
+    assert dispatcher_client.post(URL, form_data(action="save")).status_code == 403
+
+
+def test_settings_edit_anonymous_goes_to_login(client: Any, db: Any) -> None:
+    assert client.post(URL, {}).status_code == 302
