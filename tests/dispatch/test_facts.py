@@ -16,7 +16,7 @@ def make_desk(n_techs: int, n_tickets: int) -> None:
     company = CompanyFactory()
     now = timezone.now()
     techs = [TechnicianFactory(skills={exchange: "expert", o365: "beginner"}) for _ in range(n_techs)]
-    for i, tech in enumerate(techs):
+    for tech in techs:
         tech.certifications.create(name=f"Cert {tech.external_id}")
         Shift.objects.create(technician=tech, weekday=0, start=dt.time(8), end=dt.time(16))
         TimeOff.objects.create(technician=tech, start=now + dt.timedelta(days=1), end=now + dt.timedelta(days=2))
