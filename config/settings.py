@@ -32,7 +32,7 @@ ALLOWED_HOSTS = [h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "loca
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.admin_site.SwitchboardAdminConfig",  # django.contrib.admin, open to managers by role
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -99,6 +99,7 @@ FORMS_URLFIELD_ASSUME_HTTPS = True  # the Django 6 default, opted into now
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
+AUTHENTICATION_BACKENDS = ["accounts.backends.RoleBackend"]
 LOGIN_REDIRECT_URL = "dispatch:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 AUTH_PASSWORD_VALIDATORS = [
@@ -137,6 +138,17 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = "UTC"
+# One queue per deployment (or per test session: tests/integration), so a stray worker of
+# another checkout on the same Redis cannot take its tasks.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "celery")
+
+# The assignment push (psa/outbox.py). The environment overrides exist for the worker tests.
+PSA_PUSH_TIMEOUT = float(os.environ.get("PSA_PUSH_TIMEOUT", "30"))  # seconds per PSA request
+PSA_PUSH_MAX_ATTEMPTS = int(os.environ.get("PSA_PUSH_MAX_ATTEMPTS", "5"))
+PSA_PUSH_BACKOFF = float(os.environ.get("PSA_PUSH_BACKOFF", "5"))  # first retry delay (s), doubling up to 300
+# A claim older than this belongs to a dead worker. It must exceed push_assignment's hard time
+# limit (120 s), so a live worker's claim is never taken from it while it is still pushing.
+PSA_PUSH_STALE_CLAIM = float(os.environ.get("PSA_PUSH_STALE_CLAIM", "300"))
 
 CACHES = (
     {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
