@@ -93,5 +93,10 @@ class Command(BaseCommand):
     def _example_ticket(self) -> str:
         from dispatch.facts import open_unassigned_tickets
 
-        first = open_unassigned_tickets().first()
+        from django.utils import timezone
+
+        # The most urgent ticket that is not breached yet: the example should show a normal
+        # decision, not the SLA_ALREADY_BREACHED escalation path.
+        tickets = open_unassigned_tickets()
+        first = tickets.filter(sla_due__gt=timezone.now()).first() or tickets.first()
         return first.external_id if first else "12345"
