@@ -115,7 +115,7 @@ def section_queue(args: argparse.Namespace) -> str:
         client = _client()
         open_count = Ticket.objects.filter(closed=False, assigned_to__isnull=True).count()
         for label, headers in (("full page", {}), ("htmx poll", {"HX-Request": "true"})):
-            median, p95, queries = _measure(lambda h=headers: client.get("/queue/", headers=h), runs)
+            median, p95, queries = _measure(lambda c=client, h=headers: c.get("/queue/", headers=h), runs)
             rows.append([str(open_count), label, str(runs), f"{median:.0f}", f"{p95:.0f}", str(queries)])
     return "Queue page (GET /queue/, signed-in dispatcher)\n" + _render(rows)
 
@@ -154,7 +154,10 @@ def _render(rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-SECTIONS: dict[str, Callable[[argparse.Namespace], str]] = {"queue": section_queue, "dispatch": section_dispatch}
+SECTIONS: dict[str, Callable[[argparse.Namespace], str]] = {
+    "queue": section_queue,
+    "dispatch": section_dispatch,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

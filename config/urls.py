@@ -1,12 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from config.health import healthz
 from dispatch.api import api
 
-admin.site.site_header = "Switchboard administration"
-admin.site.site_title = "Switchboard"
-
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("api/v1/", api.urls),

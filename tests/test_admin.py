@@ -34,11 +34,11 @@ def admin_client(client: Any, example_doc: dict[str, Any]) -> Any:
 @pytest.mark.django_db
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: f"{m._meta.app_label}.{m._meta.model_name}")
 def test_changelist_search_and_change_pages_render(admin_client: Any, model: Any) -> None:
-    info = (model._meta.app_label, model._meta.model_name)
-    assert admin_client.get(reverse("admin:%s_%s_changelist" % info), {"q": "a"}).status_code == 200
+    name = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+    assert admin_client.get(reverse(f"{name}_changelist"), {"q": "a"}).status_code == 200
     obj = model._default_manager.first()
     if obj is not None:
-        assert admin_client.get(reverse("admin:%s_%s_change" % info, args=[obj.pk])).status_code == 200
+        assert admin_client.get(reverse(f"{name}_change", args=[obj.pk])).status_code == 200
 
 
 @pytest.mark.django_db
