@@ -39,6 +39,7 @@ lint: install-dev
 
 bench: install
 	$(BIN)/python -m bench.speed
+	$(BIN)/python -m bench.web
 	$(BIN)/python -m bench.simulate
 
 clean:
