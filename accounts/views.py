@@ -1,5 +1,8 @@
 """Role checks for every page: anonymous users go to the login page, a signed-in user
-without the role gets 403. Views are plain functions wrapped in one of these."""
+without the role gets 403. Views are plain functions wrapped in one of these, placed above
+`require_GET`/`require_POST` so that the role is checked before the method: a wrong role gets
+403 (and an anonymous user the login page) whatever the method, and only a user allowed on
+the view learns which methods it accepts (405)."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from typing import Any
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
 View = Callable[..., HttpResponse]
@@ -24,6 +28,13 @@ def _role_required(check: Callable[[Any], bool]) -> Callable[[View], View]:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not request.user.is_authenticated:
+                htmx = getattr(request, "htmx", None)
+                if htmx:
+                    # A poll or partial after the session expired: send the whole page to the
+                    # login form (and back to that page afterwards) instead of swapping the
+                    # login form into a fragment of it.
+                    back = htmx.current_url_abs_path or request.get_full_path()
+                    return HttpResponseClientRedirect(redirect_to_login(back)["Location"])
                 return redirect_to_login(request.get_full_path())
             if not check(request.user):
                 raise PermissionDenied("Your role cannot use this page.")

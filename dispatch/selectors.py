@@ -27,8 +27,11 @@ def queue_tickets() -> QuerySet[Ticket]:
         .order_by("-created_at", "-pk")
         .values("pk")[:1]
     )
-    return open_unassigned_tickets().annotate(
-        latest_decision_id=Subquery(latest), priority_rank=PRIORITY_ORDER
+    # The rows need no skills or account technicians: drop the engine's prefetches.
+    return (
+        open_unassigned_tickets()
+        .prefetch_related(None)
+        .annotate(latest_decision_id=Subquery(latest), priority_rank=PRIORITY_ORDER)
     )
 
 

@@ -11,7 +11,7 @@ from django.db.models import F, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 from dispatch.models import Decision, DecisionStatus, Ticket
 from dispatch.views_common import FAILURE_SHORT
@@ -33,7 +33,7 @@ def short_age(since: datetime, now: datetime | None = None) -> str:
 def sla_cell(ticket: Ticket) -> SafeString:
     """A countdown the browser keeps live (static/js/queue.js); the server's text is the fallback."""
     if ticket.sla_due is None:
-        return format_html('<span class="muted">no SLA</span>')
+        return mark_safe('<span class="muted">no SLA</span>')
     now = timezone.now()
     remaining = (ticket.sla_due - now).total_seconds()
     window = max((ticket.sla_due - ticket.created_at).total_seconds(), 1)
@@ -87,9 +87,9 @@ class QueueTable(tables.Table):
     def render_company(self, record: Ticket) -> SafeString:
         company = record.company
         if company is None:
-            return format_html('<span class="muted">—</span>')
+            return mark_safe('<span class="muted">—</span>')
         vip = (
-            format_html('<span class="badge badge-vip" title="VIP customer">VIP</span> ')
+            mark_safe('<span class="badge badge-vip" title="VIP customer">VIP</span> ')
             if company.tier == "vip"
             else ""
         )
@@ -109,7 +109,7 @@ class QueueTable(tables.Table):
                 record.predicted_category.name,
                 pct,
             )
-        return format_html('<span class="muted">uncategorised</span>')
+        return mark_safe('<span class="muted">uncategorised</span>')
 
     def render_age(self, value: datetime) -> SafeString:
         return format_html(
@@ -127,7 +127,7 @@ class QueueTable(tables.Table):
         if record.assigned_to_id:
             return format_html('<span class="badge badge-ok">Assigned to {}</span>', record.assigned_to.name)
         if decision is None:
-            return format_html('<span class="muted">not ranked yet</span>')
+            return mark_safe('<span class="muted">not ranked yet</span>')
         if decision.status == DecisionStatus.FAILED or decision.error_code:
             code = decision.error_code or "FAILED"
             return format_html(
@@ -143,7 +143,7 @@ class QueueTable(tables.Table):
             conf,
             name,
             name,
-            format_html(' <span class="badge">shadow</span>')
+            mark_safe(' <span class="badge">shadow</span>')
             if decision.status == DecisionStatus.SHADOW
             else "",
         )

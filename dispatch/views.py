@@ -58,8 +58,8 @@ def _queue_context(request: HtmxHttpRequest) -> dict[str, Any]:
     }
 
 
-@require_GET
 @dispatcher_required
+@require_GET
 def queue(request: HtmxHttpRequest) -> HttpResponse:
     context = _queue_context(request)
     if request.htmx and not request.htmx.history_restore_request:
@@ -103,8 +103,8 @@ def _ticket_decision(ticket: Ticket, user: Any) -> Decision:
     return decision
 
 
-@require_GET
 @dispatcher_required
+@require_GET
 def ticket(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
     """A ticket's ranked candidates: the queue's expanded row, or a page of its own."""
     obj = get_object_or_404(selectors.ticket_queryset_for_page(), pk=ticket_id)
@@ -117,8 +117,8 @@ def ticket(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
     return render(request, "dispatch/ticket.html", context)
 
 
-@require_POST
 @dispatcher_required
+@require_POST
 def ticket_rerank(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
     """Run the engine again now (the stored suggestion may be stale); supersedes the old one."""
     obj = get_object_or_404(selectors.ticket_queryset_for_page(), pk=ticket_id)
@@ -131,8 +131,8 @@ def ticket_rerank(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
     return redirect("dispatch:ticket", ticket_id=ticket_id)
 
 
-@require_POST
 @dispatcher_required
+@require_POST
 def ticket_assign(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
     """Approve the suggestion (no technician, or the suggested one) or override it (another
     technician and a reason). htmx gets the updated row; a plain POST a redirect."""
@@ -184,8 +184,8 @@ def _assign_failed(request: HtmxHttpRequest, obj: Ticket, message: str, *, statu
 # ---------------------------------------------------------------- what-if
 
 
-@require_GET
 @dispatcher_required
+@require_GET
 def ticket_whatif(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
     """Re-rank with other weights, exclusions, time or strategy. Nothing is stored."""
     obj = get_object_or_404(selectors.ticket_queryset_for_page(), pk=ticket_id)
@@ -219,8 +219,8 @@ def ticket_whatif(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
 # ---------------------------------------------------------------- PSA retry
 
 
-@require_POST
 @dispatcher_required
+@require_POST
 def assignment_retry(request: HtmxHttpRequest, assignment_id: int) -> HttpResponse:
     """PSA_UPDATE_FAILED: put the outbox row back in line for the push worker."""
     from psa.outbox import assignment_retry as outbox_retry  # psa imports its backends; keep page loads light
@@ -255,8 +255,8 @@ def _safe_next(request: HtmxHttpRequest, default: str) -> str:
 # ---------------------------------------------------------------- decisions
 
 
-@require_GET
 @dispatcher_required
+@require_GET
 def decision_list(request: HtmxHttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status not in DecisionStatus.values:
@@ -270,8 +270,8 @@ def decision_list(request: HtmxHttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
 @dispatcher_required
+@require_GET
 def decision_detail(request: HtmxHttpRequest, decision_id: int) -> HttpResponse:
     """The audit page: who/what/when, candidates and breakdowns, rules, notifications, PSA sync."""
     decision = get_object_or_404(selectors.decision_queryset(), pk=decision_id)

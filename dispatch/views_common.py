@@ -42,6 +42,7 @@ class CandidateView:
     reason_not_selected: str
     segments: list[dict[str, Any]]
     penalty: float = 0.0
+    qualified: bool = True
     recommended: bool = False
     rank: int = 0
     extras: dict[str, Any] = field(default_factory=dict)
@@ -88,6 +89,7 @@ def candidate_views(candidates: list[dict[str, Any]], recommended_id: str | None
                 reason_not_selected=row.get("reason_not_selected", ""),
                 segments=segments,
                 penalty=penalty,
+                qualified=bool(row.get("qualified", True)),
                 recommended=row["technician_id"] == recommended_id,
                 rank=i,
                 extras={

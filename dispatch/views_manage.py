@@ -30,8 +30,8 @@ TRUST_DAYS = 30
 # ---------------------------------------------------------------- auto-assign
 
 
-@require_GET
 @manager_required
+@require_GET
 def autoassign(request: HtmxHttpRequest) -> HttpResponse:
     rows = [
         (row, AutoAssignForm(instance=row.category, prefix=f"c{row.category.pk}"))
@@ -40,8 +40,8 @@ def autoassign(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, "dispatch/autoassign.html", {"rows": rows, "days": TRUST_DAYS})
 
 
-@require_POST
 @manager_required
+@require_POST
 def autoassign_update(request: HtmxHttpRequest, category_id: int) -> HttpResponse:
     category = get_object_or_404(Category, pk=category_id)
     form = AutoAssignForm(request.POST, instance=category, prefix=f"c{category.pk}")
@@ -80,15 +80,15 @@ def _rules_context(**extra: Any) -> dict[str, Any]:
     }
 
 
-@require_GET
 @manager_required
+@require_GET
 def rules(request: HtmxHttpRequest) -> HttpResponse:
     form = SettingsForm(instance=DispatchSettings.load())
     return render(request, "dispatch/rules.html", _rules_context(form=form))
 
 
-@require_POST
 @manager_required
+@require_POST
 def settings_edit(request: HtmxHttpRequest) -> HttpResponse:
     """action=preview ranks the queue under the proposed settings; action=save stores them."""
     form = SettingsForm(request.POST, instance=DispatchSettings.load())
@@ -105,8 +105,8 @@ def settings_edit(request: HtmxHttpRequest) -> HttpResponse:
     return redirect("dispatch:rules")
 
 
-@require_http_methods(["GET", "POST"])
 @manager_required
+@require_http_methods(["GET", "POST"])
 def rule_edit(request: HtmxHttpRequest, rule_id: int | None = None) -> HttpResponse:
     """One rule: GET the form; POST action=preview|save|delete."""
     rule = get_object_or_404(Rule, pk=rule_id) if rule_id else Rule(order=Rule.objects.count() + 1)
@@ -152,8 +152,8 @@ def _read_upload(upload: Any) -> dict[str, Any]:
             ) from exc
 
 
-@require_POST
 @manager_required
+@require_POST
 def workspace_upload(request: HtmxHttpRequest) -> HttpResponse:
     """Import a workspace file; a bad one changes nothing and lists its problems by path."""
     from skills.views import matrix_context
@@ -177,8 +177,8 @@ def workspace_upload(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, template, context, status=400)
 
 
-@require_GET
 @manager_required
+@require_GET
 def workspace_download(request: HtmxHttpRequest) -> HttpResponse:
     body = json.dumps(workspace_export(), indent=2, ensure_ascii=False) + "\n"
     response = HttpResponse(body, content_type="application/json; charset=utf-8")

@@ -13,8 +13,8 @@ from dispatch.metrics import PERIODS, chart_data, metrics_summary
 DEFAULT_DAYS = 30
 
 
-@require_GET
 @dispatcher_required
+@require_GET
 def metrics(request: HtmxHttpRequest) -> HttpResponse:
     form = PeriodForm(request.GET or None)
     days = (form.cleaned_data.get("days") if form.is_valid() else None) or DEFAULT_DAYS

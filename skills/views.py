@@ -45,14 +45,14 @@ def matrix_context() -> dict[str, Any]:
     }
 
 
-@require_GET
 @manager_required
+@require_GET
 def matrix(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, "skills/matrix.html", matrix_context())
 
 
-@require_POST
 @manager_required
+@require_POST
 def level_set(request: HtmxHttpRequest, technician_id: int, skill_id: int) -> HttpResponse:
     """Set one cell: a level creates or updates the TechnicianSkill, empty deletes it."""
     tech = get_object_or_404(Technician, pk=technician_id)
@@ -207,8 +207,8 @@ def _schedule_context(monday: date, **extra: Any) -> dict[str, Any]:
     }
 
 
-@require_GET
 @manager_required
+@require_GET
 def schedules(request: HtmxHttpRequest) -> HttpResponse:
     monday = week_start(request.GET.get("week"), timezone.localdate())
     return render(request, "skills/schedules.html", _schedule_context(monday))
@@ -230,20 +230,20 @@ def _create_period(request: HtmxHttpRequest, form_class: type, prefix: str, what
     return render(request, "skills/schedules.html", _schedule_context(monday, **{key: form}), status=422)
 
 
-@require_POST
 @manager_required
+@require_POST
 def timeoff_create(request: HtmxHttpRequest) -> HttpResponse:
     return _create_period(request, TimeOffForm, "to", "Time off")
 
 
-@require_POST
 @manager_required
+@require_POST
 def oncall_create(request: HtmxHttpRequest) -> HttpResponse:
     return _create_period(request, OnCallForm, "oc", "On-call period")
 
 
-@require_POST
 @manager_required
+@require_POST
 def timeoff_delete(request: HtmxHttpRequest, timeoff_id: int) -> HttpResponse:
     item = get_object_or_404(TimeOff.objects.select_related("technician"), pk=timeoff_id)
     item.delete()
@@ -251,8 +251,8 @@ def timeoff_delete(request: HtmxHttpRequest, timeoff_id: int) -> HttpResponse:
     return _back_to_week(request)
 
 
-@require_POST
 @manager_required
+@require_POST
 def oncall_delete(request: HtmxHttpRequest, oncall_id: int) -> HttpResponse:
     item = get_object_or_404(OnCall.objects.select_related("technician"), pk=oncall_id)
     item.delete()

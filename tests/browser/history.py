@@ -4,16 +4,24 @@
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+import zoneinfo
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.utils import timezone
 
-from dispatch.models import Assignment, Decision, DecisionStatus, OutboxState, Ticket
+from dispatch.models import Assignment, Decision, DecisionStatus, DispatchSettings, OutboxState, Ticket
 from skills.models import Category, Technician
 
 # Per category: how often dispatchers keep the suggestion (drives the auto-assign advice).
 AGREEMENT = {0: 0.97, 1: 0.95, 2: 0.6, 3: 0.85}
+
+
+def _opened(rng: random.Random, day: datetime, tz: zoneinfo.ZoneInfo) -> datetime:
+    """Most tickets arrive in office hours on weekdays, as on a real desk."""
+    local = day.astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
+    hours = rng.uniform(8, 17.5) if local.weekday() < 5 and rng.random() < 0.85 else rng.uniform(0, 24)
+    return local + timedelta(hours=hours)
 
 
 def seed_history(*, days: int = 30, per_day: int = 9, user: Any = None, seed: int = 7) -> int:
@@ -23,13 +31,15 @@ def seed_history(*, days: int = 30, per_day: int = 9, user: Any = None, seed: in
     if not techs or not categories:
         return 0
     now = timezone.now()
+    tz = zoneinfo.ZoneInfo((DispatchSettings.load().business_hours or {}).get("timezone", "UTC"))
     weights = [rng.uniform(0.4, 2.0) for _ in techs]
     made = 0
     for day in range(days, 0, -1):
-        for _ in range(rng.randint(per_day - 3, per_day + 3)):
+        weekend = (now - timedelta(days=day)).astimezone(tz).weekday() >= 5
+        for _ in range(rng.randint(per_day - 3, per_day + 3) // (4 if weekend else 1)):
             cat_i = rng.randrange(len(categories))
             category = categories[cat_i]
-            created = now - timedelta(days=day, hours=rng.uniform(0, 23))
+            created = _opened(rng, now - timedelta(days=day), tz)
             recommended = rng.choices(techs, weights)[0]
             agree = rng.random() < AGREEMENT[cat_i % 4]
             assigned = recommended if agree else rng.choice([t for t in techs if t != recommended] or techs)

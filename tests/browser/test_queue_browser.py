@@ -128,3 +128,67 @@ def test_sla_countdown_ticks_in_the_browser(open_as: Any, desk: dict[str, Any]) 
     first = sla.inner_text()
     expect(sla).not_to_have_text(first, timeout=3000)
     expect(sla).to_have_class("sla sla-risk")  # under 30 minutes left
+
+
+def test_keyboard_override_asks_for_a_reason(open_as: Any, desk: dict[str, Any]) -> None:
+    page = open_as(desk["dana"])
+    page.keyboard.press("j")
+    page.keyboard.press("o")
+    r = row(page, desk["ticket"])
+    picker = r.locator("select[name=technician_id]")
+    expect(picker).to_be_focused()
+    picker.select_option("tech-carol")
+    r.locator("[data-action=override]").click()  # no reason yet: the browser refuses to send it
+    expect(r.locator("textarea[name=reason]")).to_be_focused()
+    assert Decision.objects.get(pk=desk["decision"].pk).status == "suggested"
+    r.locator("textarea[name=reason]").fill("Carol is on site today")
+    r.locator("[data-action=override]").click()
+    expect(r).to_contain_text("Assigned to Carol Middle")
+
+
+def test_a_half_typed_reason_survives_polling(open_as: Any, desk: dict[str, Any]) -> None:
+    page = open_as(desk["dana"])
+    r = row(page, desk["ticket"])
+    r.locator("[data-action=toggle]").click()
+    r.locator("textarea[name=reason]").fill("Customer asked for")
+    page.locator("h1").click()  # focus leaves the field, so polling resumes
+    new = TicketFactory(external_id="7102", subject="Arrives during typing")
+    expect(row(page, new)).to_be_visible(timeout=12_000)
+    expect(r.locator("textarea[name=reason]")).to_have_value("Customer asked for")
+    expect(r.locator(".toggle")).to_have_attribute("aria-expanded", "true")
+
+
+def test_psa_failure_shows_with_a_retry_button(open_as: Any, desk: dict[str, Any]) -> None:
+    from dispatch.models import Assignment, OutboxState
+    from dispatch.services import decision_approve
+
+    decision_approve(ticket=desk["ticket"], user=desk["dana"])
+    Assignment.objects.filter(ticket=desk["ticket"]).update(
+        state=OutboxState.FAILED, attempts=5, last_error="HTTP 503 from PSA"
+    )
+    page = open_as(desk["sam"])
+    panel = page.locator("#psa-failures")
+    expect(panel).to_contain_text("PSA_UPDATE_FAILED")
+    expect(panel).to_contain_text("HTTP 503 from PSA")
+    panel.get_by_role("button", name="Retry").click()
+    expect(page.locator("#toasts")).to_contain_text("Retrying the PSA update of #7001")
+    expect(panel.get_by_role("button", name="Retry")).to_have_count(0)
+    assert Assignment.objects.get(ticket=desk["ticket"]).state != OutboxState.FAILED
+
+
+def test_an_expired_session_sends_the_page_to_the_login_form(open_as: Any, desk: dict[str, Any]) -> None:
+    page = open_as(desk["dana"], "/queue/?priority=High")
+    page.context.clear_cookies()  # as if the session expired while the queue was open
+    page.wait_for_url("**/accounts/login/?next=/queue/%3Fpriority%3DHigh", timeout=12_000)
+    expect(page.locator("#queue-table")).to_have_count(0)
+
+
+def test_j_and_k_move_the_selection(open_as: Any, desk: dict[str, Any]) -> None:
+    later = TicketFactory(
+        external_id="7103", subject="Less urgent", sla_due=desk["ticket"].sla_due + timedelta(hours=4)
+    )
+    page = open_as(desk["dana"])
+    for key, selected in (("j", desk["ticket"]), ("j", later), ("j", later), ("k", desk["ticket"])):
+        page.keyboard.press(key)
+        expect(row(page, selected)).to_have_class(re.compile(r"\bis-selected\b"))
+    expect(page.locator("tbody.ticket.is-selected")).to_have_count(1)

@@ -2,8 +2,9 @@
 
     SCREENSHOTS=1 DATABASE_URL=postgres://... .venv/bin/pytest tests/browser/test_screenshots.py
 
-Loads the example workspace, adds a month of synthetic dispatch history and a failed PSA
-push, then visits each page as a dispatcher or a manager."""
+Loads the example workspace (its timestamps moved, as `manage.py demo` does, so that the
+newest ticket is ten minutes old), adds a month of synthetic dispatch history and a failed
+PSA push, then visits each page as a dispatcher or a manager."""
 
 from __future__ import annotations
 
@@ -28,19 +29,22 @@ WORKSPACE = Path(__file__).resolve().parents[2] / "dispatch" / "fixtures" / "exa
 
 @pytest.fixture
 def demo(transactional_db: Any) -> dict[str, Any]:
+    import json
+    from datetime import UTC, datetime
+
     from dispatch.facts import open_unassigned_tickets
+    from dispatch.management.commands.demo import rebase
     from dispatch.models import Assignment, OutboxState
     from dispatch.services import decision_approve, decision_create
     from dispatch.workspace.importer import workspace_import
-    from dispatch.workspace.schema import load_workspace
     from tests.browser.history import seed_history
     from tests.factories import UserFactory
 
-    workspace_import(load_workspace(WORKSPACE))
+    workspace_import(rebase(json.loads(WORKSPACE.read_text()), datetime.now(UTC)))
     dana = UserFactory(username="dana", role="dispatcher", first_name="Dana", last_name="Reyes")
     morgan = UserFactory(username="morgan", role="manager", first_name="Morgan", last_name="Lee")
     seed_history(user=dana, per_day=22)
-    tickets = list(open_unassigned_tickets()[:16])
+    tickets = list(open_unassigned_tickets())  # all ranked, as the batch cycle leaves them
     for t in tickets:
         decision_create(ticket=t, mode="suggest", initiated_by="psa-sync")
     pushed = decision_approve(ticket=tickets[-1], user=dana)
@@ -101,7 +105,8 @@ def test_screenshots(open_as: Any, browser: Any, live_server: Any, demo: dict[st
     manager.goto("/skills/schedules/")
     shot(manager, "schedules")
     manager.goto("/rules/")
-    manager.check("#id_business_hours_only")
+    for factor, weight in (("skill", "0.15"), ("workload", "0.35")):  # lean towards spreading work
+        manager.fill(f"#id_w_{factor}", weight)
     manager.click("button[value=preview]")
     expect(manager.locator("#preview-result")).to_be_visible(timeout=20_000)
     shot(manager, "rules-preview", full=True)

@@ -98,3 +98,32 @@ def test_queue_wrong_role_is_forbidden(norole_client: Any) -> None:
 
 def test_queue_is_open_to_managers(manager_client: Any) -> None:
     assert manager_client.get(URL).status_code == 200
+
+
+def test_queue_filters_by_company(dispatcher_client: Any, db: Any) -> None:
+    acme = TicketFactory(external_id="acme").company
+    TicketFactory(external_id="other")
+    page = dispatcher_client.get(URL, {"company": acme.pk}).content.decode()
+    assert "#acme" in page and "#other" not in page
+
+
+def test_queue_category_filter_counts_the_predicted_category(dispatcher_client: Any, category: Any) -> None:
+    TicketFactory(external_id="given", category=category)
+    TicketFactory(external_id="guessed", category=None, predicted_category=category, predicted_confidence=0.7)
+    TicketFactory(external_id="unrelated")
+    page = dispatcher_client.get(URL, {"category": category.pk}).content.decode()
+    assert "#given" in page and "#guessed" in page and "#unrelated" not in page
+
+
+def test_queue_filters_by_status(dispatcher_client: Any, db: Any) -> None:
+    TicketFactory(external_id="waiting", status="Waiting for Customer")
+    TicketFactory(external_id="fresh", status="New")
+    page = dispatcher_client.get(URL, {"status": "Waiting for Customer"}).content.decode()
+    assert "#waiting" in page and "#fresh" not in page
+
+
+def test_queue_search_finds_a_ticket_number(dispatcher_client: Any, db: Any) -> None:
+    TicketFactory(external_id="48213", subject="Printer")
+    TicketFactory(external_id="48214", subject="Printer too")
+    page = dispatcher_client.get(URL, {"q": "#48213"}).content.decode()
+    assert "#48213" in page and "#48214" not in page

@@ -76,3 +76,15 @@ def test_ticket_anonymous_goes_to_login(client: Any, ticket: Any) -> None:
 
 def test_ticket_wrong_role_is_forbidden(norole_client: Any, ticket: Any) -> None:
     assert norole_client.get(url(ticket), headers=HX).status_code == 403
+
+
+def test_candidates_below_the_skill_threshold_are_marked_unqualified(
+    dispatcher_client: Any, ticket: Any
+) -> None:
+    from tests.factories import TechnicianFactory
+
+    TechnicianFactory(external_id="tech-nobody", name="No Skills")
+    page = dispatcher_client.get(url(ticket), headers=HX).content.decode()
+    row = page[page.index('data-tech="tech-nobody"') - 80 :]
+    assert "is-unqualified" in row[:120] and ">unqualified</span>" in row[:800]
+    assert 'is-unqualified" data-tech="tech-alice"' not in page

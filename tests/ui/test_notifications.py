@@ -1,0 +1,104 @@
+"""Who hears about a decision (Django's e-mail backend; locmem in tests), and that the
+decision's notifications_sent says so: the technician on assignment (approve, override,
+auto-assign), the customer when configured, the manager on escalation or a failed dispatch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core import mail
+from django.test import Client, override_settings
+from django.urls import reverse
+
+from dispatch.models import Decision, DecisionStatus, DispatchSettings
+from dispatch.services import decision_create
+from skills.models import AutoAssign, Technician
+from tests.factories import RuleFactory, TicketFactory
+from tests.ui.conftest import HX
+
+BOSS = "boss@msp.example.com"
+
+
+def approve(c: Client, ticket: Any, **data: str) -> Decision:
+    response = c.post(reverse("dispatch:assign", args=[ticket.pk]), data, headers=HX)
+    assert response.status_code == 200, response.content[:300]
+    return Decision.objects.exclude(status=DecisionStatus.SUPERSEDED).get(ticket=ticket)
+
+
+def sent_to(address: str) -> list[Any]:
+    return [m for m in mail.outbox if address in m.to]
+
+
+def test_approving_emails_the_technician(dispatcher_client: Client, decision: Any) -> None:
+    done = approve(dispatcher_client, decision.ticket)
+    assert [m.subject for m in sent_to("tech-alice@msp.example.com")] == [
+        "[Switchboard] Ticket #5001 assigned to you: Mailbox full"
+    ]
+    note = done.notifications["technician_notification"]
+    assert note["sent"] is True and note["recipient"] == "tech-alice@msp.example.com"
+    assert done.document["notifications_sent"] == done.notifications
+
+
+def test_an_override_emails_the_chosen_technician_only(dispatcher_client: Client, decision: Any) -> None:
+    approve(dispatcher_client, decision.ticket, technician_id="tech-bob", reason="Knows the site")
+    assert len(sent_to("tech-bob@msp.example.com")) == 1
+    assert sent_to("tech-alice@msp.example.com") == []
+
+
+def test_customer_is_emailed_only_when_configured(dispatcher_client: Client, decision: Any) -> None:
+    company = decision.ticket.company
+    company.contact_email = "it@customer.example.com"
+    company.save()
+    first = approve(dispatcher_client, decision.ticket)
+    assert sent_to("it@customer.example.com") == []
+    assert first.notifications["customer_notification"] == {
+        "sent": False,
+        "reason": "Customer notifications are off",
+    }
+    DispatchSettings.objects.filter(pk=DispatchSettings.load().pk).update(notify_customers=True)
+    other = TicketFactory(external_id="5003", company=company, category=decision.ticket.category)
+    second = approve(dispatcher_client, other)
+    assert len(sent_to("it@customer.example.com")) == 1
+    assert second.notifications["customer_notification"]["sent"] is True
+
+
+def test_escalation_rule_emails_the_manager_on_approval(dispatcher_client: Client, ticket: Any) -> None:
+    RuleFactory(name="VIP escalation", when={}, then={"escalate_to": BOSS})
+    done = approve(dispatcher_client, ticket)
+    assert [m.subject for m in sent_to(BOSS)] == ["[Switchboard] Escalation: ticket #5001"]
+    assert done.notifications["manager_notification"]["sent"] is True
+
+
+def test_failed_dispatch_emails_the_escalation_address(dispatcher_client: Client, ticket: Any) -> None:
+    DispatchSettings.objects.filter(pk=DispatchSettings.load().pk).update(escalation_email=BOSS)
+    Technician.objects.update(active=False)
+    dispatcher_client.get(reverse("dispatch:ticket", args=[ticket.pk]), headers=HX)
+    failed = Decision.objects.get(ticket=ticket)
+    assert failed.status == DecisionStatus.FAILED
+    assert len(sent_to(BOSS)) == 1 and failed.error_code in sent_to(BOSS)[0].subject
+    assert failed.document["notifications_sent"]["manager_notification"]["sent"] is True
+
+
+def test_auto_assign_emails_the_technician_and_shadow_emails_nobody(ticket: Any, category: Any) -> None:
+    category.auto_assign, category.auto_assign_min_confidence = AutoAssign.SHADOW, 0
+    category.save()
+    shadow = decision_create(ticket=ticket)
+    assert shadow.status == DecisionStatus.SHADOW and mail.outbox == []
+    category.auto_assign = AutoAssign.ON
+    category.save()
+    auto = decision_create(ticket=ticket)
+    assert auto.status == DecisionStatus.AUTO_ASSIGNED
+    assert len(sent_to(auto.assigned.email)) == 1
+    assert auto.document["notifications_sent"]["technician_notification"]["sent"] is True
+
+
+@override_settings(
+    EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend", EMAIL_HOST="127.0.0.1", EMAIL_PORT=9
+)
+def test_a_mail_server_that_is_down_does_not_undo_the_assignment(
+    dispatcher_client: Client, decision: Any
+) -> None:
+    done = approve(dispatcher_client, decision.ticket)
+    assert done.status == DecisionStatus.APPROVED and done.ticket.assigned_to_id is not None
+    note = done.notifications["technician_notification"]
+    assert note["sent"] is False and note["reason"].startswith("Delivery failed")
