@@ -358,7 +358,7 @@ def _assign(
         note=assignment_note(decision, tech),
         state=OutboxState.PENDING if ticket.connection_id else OutboxState.SKIPPED,
     )
-    decision.notifications = notifications.notify_assignment(ticket, tech, escalate_to)
+    decision.notifications = notifications.notify_assignment(ticket, tech, escalate_to, decision_id=decision.pk)
     decision.save(update_fields=["notifications"])
     if ticket.connection_id:
         from psa.outbox import schedule_push

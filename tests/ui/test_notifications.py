@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from django.core import mail
 from django.test import Client, override_settings
 from django.urls import reverse
@@ -15,6 +16,9 @@ from dispatch.services import decision_create
 from skills.models import AutoAssign, Technician
 from tests.factories import RuleFactory, TicketFactory
 from tests.ui.conftest import HX
+
+# Real commits: messages leave only once the assignment's transaction has committed.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 BOSS = "boss@msp.example.com"
 
@@ -102,3 +106,20 @@ def test_a_mail_server_that_is_down_does_not_undo_the_assignment(
     assert done.status == DecisionStatus.APPROVED and done.ticket.assigned_to_id is not None
     note = done.notifications["technician_notification"]
     assert note["sent"] is False and note["reason"].startswith("Delivery failed")
+    assert done.document["notifications_sent"]["technician_notification"] == note
+
+
+def test_nothing_is_sent_for_an_assignment_that_rolls_back(ticket: Any) -> None:
+    from django.db import transaction
+
+    class Abort(Exception):
+        pass
+
+    try:
+        with transaction.atomic():
+            decision = decision_create(ticket=ticket, mode="assign")
+            assert decision.status == DecisionStatus.AUTO_ASSIGNED
+            raise Abort
+    except Abort:
+        pass
+    assert mail.outbox == [] and not Decision.objects.filter(ticket=ticket).exists()
