@@ -248,3 +248,7 @@ def classify(request: HttpRequest) -> Any:
         "confidence": round(prediction.confidence, 4),
         "alternatives": [{"category": c, "confidence": round(p, 4)} for c, p in prediction.alternatives],
     }
+
+
+# PSA webhooks live with the PSA app; they are signature-checked instead of token-checked.
+api.add_router("/psa", "psa.api.router")

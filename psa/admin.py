@@ -1,18 +1,44 @@
-from django import forms
-from django.contrib import admin
+from typing import Any
 
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from psa import sync
+from psa.backends.base import PsaError
 from psa.models import MemberMapping, PsaConnection, WebhookEvent
 
 
 class PsaConnectionForm(forms.ModelForm):
+    """Credentials and the webhook secret are write-only: stored encrypted, never shown back."""
+
     credentials_json = forms.JSONField(
-        required=False, help_text="Stored encrypted; leave empty to keep the current credentials", widget=forms.Textarea
+        required=False,
+        label="Credentials",
+        help_text="A JSON object, stored encrypted and never displayed; leave empty to keep the current credentials",
+        widget=forms.Textarea(attrs={"rows": 4, "autocomplete": "off"}),
     )
-    webhook_secret = forms.CharField(required=False, widget=forms.PasswordInput, help_text="Leave empty to keep")
+    webhook_secret = forms.CharField(
+        required=False, widget=forms.PasswordInput(render_value=False), help_text="Leave empty to keep"
+    )
 
     class Meta:
         model = PsaConnection
         fields = ("name", "vendor", "base_url", "credentials_env", "boards", "enabled")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.initial["credentials_json"] = None  # never echo stored credentials into the form
+
+    def clean_credentials_json(self) -> Any:
+        value = self.cleaned_data.get("credentials_json")
+        if value not in (None, "", {}) and not isinstance(value, dict):
+            raise forms.ValidationError(
+                'must be a JSON object, e.g. {"client_id": "…", "client_secret": "…"}'
+            )
+        return value
 
     def save(self, commit: bool = True) -> PsaConnection:
         obj = super().save(commit=False)
@@ -34,13 +60,52 @@ class MemberMappingInline(admin.TabularInline):
 @admin.register(PsaConnection)
 class PsaConnectionAdmin(admin.ModelAdmin):
     form = PsaConnectionForm
-    list_display = ("name", "vendor", "base_url", "enabled", "ticket_cursor", "last_sync_at")
+    list_display = ("name", "vendor", "base_url", "enabled", "ticket_cursor", "last_sync_at", "has_error")
     list_filter = ("vendor", "enabled")
-    readonly_fields = ("ticket_cursor", "last_sync_at", "last_error")
+    readonly_fields = ("credentials_stored", "webhook_url", "ticket_cursor", "last_sync_at", "last_error")
     inlines = [MemberMappingInline]
+    actions = ["sync_now"]
+
+    @admin.display(description="credentials stored", boolean=True)
+    def credentials_stored(self, obj: PsaConnection) -> bool:
+        return bool(obj.credentials_encrypted or obj.credentials_env)
+
+    @admin.display(description="webhook URL (give it to the PSA)")
+    def webhook_url(self, obj: PsaConnection) -> str:
+        return (
+            f"{settings.SWITCHBOARD_PUBLIC_URL.rstrip('/')}/api/v1/psa/{obj.name}/webhook"
+            if obj.name
+            else "—"
+        )
+
+    @admin.display(description="error", boolean=True)
+    def has_error(self, obj: PsaConnection) -> bool:
+        return bool(obj.last_error)
+
+    @admin.action(description="Sync people and tickets now")
+    def sync_now(self, request: HttpRequest, queryset: QuerySet[PsaConnection]) -> None:
+        for connection in queryset:
+            try:
+                people = sync.people_sync(connection_id=connection.pk)
+                tickets = sync.tickets_sync(connection_id=connection.pk)
+            except PsaError as exc:
+                self.message_user(request, f"{connection.name}: {exc.message}", messages.ERROR)
+                continue
+            self.message_user(
+                request, f"{connection.name}: {people.members} members, {tickets.stored} tickets read"
+            )
 
 
 @admin.register(WebhookEvent)
 class WebhookEventAdmin(admin.ModelAdmin):
     list_display = ("connection", "ticket_external_id", "action", "received_at", "processed_at")
     list_filter = ("connection", "action")
+    readonly_fields = (
+        "connection",
+        "dedupe_key",
+        "ticket_external_id",
+        "action",
+        "received_at",
+        "processed_at",
+        "payload",
+    )

@@ -54,14 +54,19 @@ class Command(BaseCommand):
         parser.add_argument("--workspace", default=str(EXAMPLE))
         parser.add_argument("--reset", action="store_true", help="Re-import the example desk even when data exists")
         parser.add_argument("--no-server", action="store_true", help="Set up only; do not run the server")
+        parser.add_argument(
+            "--psa", choices=["connectwise", "autotask", "halopsa", "none"], default="connectwise",
+            help="PSA simulator to run alongside the server, connected by webhook (none: no PSA)",
+        )  # fmt: skip
+        parser.add_argument("--psa-port", type=int, default=None, help="Simulator port (default 8101 / 8102 / 8103)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", verbosity=0, interactive=False)
         from dispatch.models import Ticket
 
+        path = Path(settings.VAR_DIR) / "demo_workspace.json"
         if options["reset"] or not Ticket.objects.exists():
             doc = rebase(json.loads(Path(options["workspace"]).read_text()), datetime.now(UTC))
-            path = Path(settings.VAR_DIR) / "demo_workspace.json"
             path.write_text(json.dumps(doc))
             self.stdout.write(f"Importing the example desk from {options['workspace']} …")
             call_command("import_workspace", str(path), replace=True, no_train=True)
@@ -69,14 +74,31 @@ class Command(BaseCommand):
             call_command("train_models")
         token = self._logins()
         url = f"http://{options['host']}:{options['port']}/"
+        psa = None
+        if options["psa"] != "none" and not options["no_server"]:
+            from psa.demo import demo_psa_start
+
+            # The simulator holds the same desk as the database: the rebased file of the import.
+            if not path.exists():
+                path.write_text(json.dumps(rebase(json.loads(Path(options["workspace"]).read_text()), datetime.now(UTC))))
+            psa = demo_psa_start(
+                vendor=options["psa"], workspace=json.loads(path.read_text()), server_url=url,
+                port=options["psa_port"], write=self.stdout.write,
+            )  # fmt: skip
         self.stdout.write(self.style.SUCCESS("\nSwitchboard demo is ready."))
         self.stdout.write(f"  Queue:      {url}")
         self.stdout.write(f"  Logins:     dispatcher / {DEMO_PASSWORD}   manager / {DEMO_PASSWORD}")
         self.stdout.write(f"  API token:  {token}")
         self.stdout.write(
             f"  Try:        curl -s -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' "
-            f"-d '{{\"ticket_id\": \"{self._example_ticket()}\"}}' {url}api/v1/dispatch\n"
+            f"-d '{{\"ticket_id\": \"{self._example_ticket()}\"}}' {url}api/v1/dispatch"
         )
+        if psa is not None:
+            from psa.demo import demo_psa_help
+
+            for line in demo_psa_help(psa):
+                self.stdout.write(line)
+        self.stdout.write("")
         if not options["no_server"]:
             call_command("runserver", f"{options['host']}:{options['port']}", use_reloader=False)
 
@@ -91,9 +113,9 @@ class Command(BaseCommand):
         return raw
 
     def _example_ticket(self) -> str:
-        from dispatch.facts import open_unassigned_tickets
-
         from django.utils import timezone
+
+        from dispatch.facts import open_unassigned_tickets
 
         # The most urgent ticket that is not breached yet: the example should show a normal
         # decision, not the SLA_ALREADY_BREACHED escalation path.
