@@ -12,7 +12,11 @@ Sections:
 - queue: the dispatcher's queue page (full page and the htmx poll) against the number of open
   tickets: render time and query count (the count must not grow with the queue);
 - dispatch: POST /api/v1/dispatch for a known ticket: latency and queries, end to end
-  (facts from the ORM, engine, stored decision, document).
+  (facts from the ORM, engine, stored decision, document);
+- webhook: POST /api/v1/psa/{connection}/webhook with each vendor's real signed deliveries
+  (made by its simulator): a new ticket's delivery end to end (verify, store, fetch the ticket
+  from the PSA, upsert, dispatch; tasks run in-process here), and re-deliveries (verify and
+  drop as duplicates), per second.
 """
 
 from __future__ import annotations
@@ -147,6 +151,58 @@ def section_dispatch(args: argparse.Namespace) -> str:
     return "POST /api/v1/dispatch (known ticket, suggest mode, end to end)\n" + _render(rows)
 
 
+def section_webhook(args: argparse.Namespace) -> str:
+    import httpx
+    from django.test import Client
+
+    from psa.demo import demo_psa_start
+
+    doc = json.loads(EXAMPLE.read_text())
+    doc["history"] = doc["history"][:200]
+    count = 10 if args.quick else 40
+    rows = [["vendor", "deliveries", "new ticket median ms", "p95 ms", "duplicates per s", "decisions"]]
+    for vendor in ("connectwise", "autotask", "halopsa"):
+        _load_desk(0)
+        from dispatch.models import Decision
+
+        psa = demo_psa_start(
+            vendor=vendor, workspace=doc, server_url="http://127.0.0.1:9", port=0, write=lambda _: None
+        )
+        try:
+            sim = httpx.Client(base_url=psa.url, timeout=30)
+            for i in range(count):
+                body = {"subject": f"VPN drops every hour ({i})", "priority": "High", "board": "Service Desk"}
+                sim.post("/_sim/tickets", json=body).raise_for_status()
+            deliveries = sim.get("/_sim/webhooks").json()["deliveries"]
+            client, path = Client(), f"/api/v1/psa/{psa.connection.name}/webhook"
+            before = Decision.objects.count()
+
+            def post(d: dict[str, Any], c: Any = client, p: str = path) -> Any:
+                headers = {
+                    k: v
+                    for k, v in d["headers"].items()
+                    if k.lower() not in ("content-type", "content-length")
+                }
+                return c.post(p, d["body"].encode(), content_type="application/json", headers=headers)
+
+            samples = []
+            for d in deliveries:
+                t0 = time.perf_counter()
+                assert post(d).status_code == 200
+                samples.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            for d in deliveries:
+                assert post(d).json()["duplicate"] is True
+            dup_rate = len(deliveries) / (time.perf_counter() - t0)
+            xs = sorted(samples)
+            rows.append([vendor, str(len(deliveries)), f"{statistics.median(xs) * 1000:.0f}",
+                         f"{xs[min(len(xs) - 1, round(0.95 * (len(xs) - 1)))] * 1000:.0f}",
+                         f"{dup_rate:.0f}", str(Decision.objects.count() - before)])  # fmt: skip
+        finally:
+            psa.server.stop()
+    return "PSA webhook intake (POST /api/v1/psa/{connection}/webhook, signed deliveries)\n" + _render(rows)
+
+
 def _render(rows: list[list[str]]) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |" for r in rows]
@@ -157,6 +213,7 @@ def _render(rows: list[list[str]]) -> str:
 SECTIONS: dict[str, Callable[[argparse.Namespace], str]] = {
     "queue": section_queue,
     "dispatch": section_dispatch,
+    "webhook": section_webhook,
 }
 
 
