@@ -1,44 +1,74 @@
 """The assignment outbox: every confirmed assignment reaches the PSA exactly once.
 
-- The row is written in the same transaction as the decision (dispatch.services._assign).
+- The row is written in the same transaction as the decision (dispatch.services._assign);
+  the push is enqueued after the commit. When the broker is down the enqueue is logged and
+  dropped: the row waits in PostgreSQL for the sweeper (psa.tasks.push_pending).
 - A worker claims it with a conditional UPDATE (state pending → claimed, with a fresh
   claim token), so two workers, or a retry racing the periodic sweeper, never both push.
-- Before pushing, the worker reads the PSA ticket: when its owner is already our
-  technician (a worker died after the PSA accepted the write but before we recorded it),
-  it records the push instead of sending it again.
-- Retryable failures go back to pending with a backoff; after MAX_ATTEMPTS the row is
-  failed (PSA_UPDATE_FAILED on the decision, a retry button in the queue).
-- Claims older than STALE_CLAIM (a worker killed mid-push) are released by the sweeper.
+- Each attempt reads before it writes: the owner is written only when the PSA ticket's
+  owner is not already our technician, and the note only when the ticket has no such note
+  yet. A write the PSA accepted before a timeout, a dropped connection or a killed worker is
+  therefore not sent again. The backend is built without retries of its own, because a
+  blind retry of a write that timed out after the PSA stored it is exactly a double push.
+- Retryable failures go back to pending with a backoff (or the PSA's Retry-After); after
+  PSA_PUSH_MAX_ATTEMPTS the row is failed (PSA_UPDATE_FAILED on the decision, a retry
+  button in the queue).
+- Claims older than PSA_PUSH_STALE_CLAIM (a worker killed mid-push) are released by the
+  sweeper.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from datetime import timedelta
 
+from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 
 from dispatch.models import Assignment, OutboxState
-from psa.backends import get_backend
-from psa.backends.base import PsaError
-from psa.models import MemberMapping
+from psa.backends import RetryPolicy, get_backend
+from psa.backends.base import PsaBackend, PsaError
+from psa.models import MemberMapping, PsaConnection
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 5
-STALE_CLAIM = timedelta(minutes=5)
+
+def max_attempts() -> int:
+    return settings.PSA_PUSH_MAX_ATTEMPTS
+
+
+def stale_claim() -> timedelta:
+    return timedelta(seconds=settings.PSA_PUSH_STALE_CLAIM)
 
 
 def backoff(attempt: int) -> timedelta:
-    return timedelta(seconds=min(300, 5 * 2 ** max(0, attempt - 1)))
+    return timedelta(seconds=min(300.0, settings.PSA_PUSH_BACKOFF * 2 ** max(0, attempt - 1)))
 
 
 def schedule_push(assignment_id: int, countdown: float = 0) -> None:
+    """Enqueue a push. Never raises: this runs after the decision committed (a failure here
+    must not turn a saved approval into an error page), and the row is safe in PostgreSQL
+    either way: the sweeper enqueues every due pending row."""
     from psa.tasks import push_assignment
 
-    push_assignment.apply_async(args=[assignment_id], countdown=countdown)
+    try:
+        push_assignment.apply_async(args=[assignment_id], countdown=countdown)
+    except Exception as exc:  # kombu raises OperationalError and friends when Redis is down
+        log.warning(
+            "could not enqueue the push of assignment %s (%s); the sweeper will push it",
+            assignment_id,
+            type(exc).__name__,
+        )
+
+
+def push_backend(connection: PsaConnection) -> PsaBackend:
+    """A backend that never retries on its own: every attempt is counted and re-reads the
+    ticket first (see the module docstring)."""
+    policy = RetryPolicy(retries=0, timeout=settings.PSA_PUSH_TIMEOUT)
+    return get_backend(connection.vendor, connection.base_url, connection.get_credentials(), retry=policy)
 
 
 def assignment_claim(assignment_id: int) -> str | None:
@@ -58,25 +88,60 @@ def assignment_push(assignment_id: int) -> str:
     token = assignment_claim(assignment_id)
     if token is None:
         return "not-claimed"
-    assignment = Assignment.objects.select_related("ticket__connection", "technician", "decision").get(pk=assignment_id)
+    assignment = Assignment.objects.select_related("ticket__connection", "technician", "decision").get(
+        pk=assignment_id
+    )
     connection = assignment.ticket.connection
     if connection is None:
         _finish(assignment_id, token, state=OutboxState.SKIPPED)
         return OutboxState.SKIPPED
     try:
         member = MemberMapping.objects.get(connection=connection, technician=assignment.technician)
-        backend = get_backend(connection.vendor, connection.base_url, connection.get_credentials())
-        current = backend.get_ticket(assignment.ticket.external_id)
-        if current.owner_external_id != member.external_id:
-            backend.assign_ticket(
-                assignment.ticket.external_id, member.external_id, assignment.board or None, assignment.note
-            )
+        _deliver(push_backend(connection), assignment, member.external_id)
     except MemberMapping.DoesNotExist:
-        return _fail(assignment, token, f"{assignment.technician} has no member mapping on {connection.name}", retryable=False)
+        return _fail(
+            assignment,
+            token,
+            f"{assignment.technician} has no member mapping on {connection.name}",
+            retryable=False,
+        )
     except PsaError as exc:
         return _fail(assignment, token, str(exc), retryable=exc.retryable, retry_after=exc.retry_after)
+    except Exception as exc:  # a bug or a database hiccup must not leave the claim hanging until the sweeper
+        log.exception("push of assignment %s crashed", assignment_id)
+        return _fail(assignment, token, f"{type(exc).__name__}: {exc}", retryable=True)
     _finish(assignment_id, token, state=OutboxState.PUSHED)
     return OutboxState.PUSHED
+
+
+def _deliver(backend: PsaBackend, assignment: Assignment, member_id: str) -> None:
+    """Owner, then note, each written only when the PSA does not show it yet."""
+    ticket_id = assignment.ticket.external_id
+    current = backend.get_ticket(ticket_id)
+    if current.owner_external_id != member_id:
+        backend.assign_ticket(ticket_id, member_id, assignment.board or None, "")
+    if assignment.note and not has_note(backend.list_notes(ticket_id), note_marker(assignment)):
+        backend.add_note(ticket_id, pushed_note(assignment))
+
+
+def note_marker(assignment: Assignment) -> str:
+    """The last line of the pushed note: names the decision, so the note is recognised as
+    this assignment's, and not an earlier assignment's note with the same wording."""
+    return f"[Switchboard decision {assignment.decision_id}]"
+
+
+def pushed_note(assignment: Assignment) -> str:
+    return f"{assignment.note}\n{note_marker(assignment)}"
+
+
+def has_note(existing: list[str], marker: str) -> bool:
+    """Whether one of the ticket's notes carries the marker. PSAs may store a note as HTML or
+    re-wrap it, so tags and whitespace do not count."""
+    return any(marker in _plain(text) for text in existing)
+
+
+def _plain(text: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", text).split())
 
 
 def _finish(assignment_id: int, token: str, *, state: str) -> None:
@@ -85,17 +150,27 @@ def _finish(assignment_id: int, token: str, *, state: str) -> None:
     )
 
 
-def _fail(assignment: Assignment, token: str, error: str, *, retryable: bool, retry_after: float | None = None) -> str:
+def _fail(
+    assignment: Assignment, token: str, error: str, *, retryable: bool, retry_after: float | None = None
+) -> str:
     attempts = Assignment.objects.values_list("attempts", flat=True).get(pk=assignment.pk)
-    if retryable and attempts < MAX_ATTEMPTS:
+    if retryable and attempts < max_attempts():
         delay = timedelta(seconds=retry_after) if retry_after else backoff(attempts)
         Assignment.objects.filter(pk=assignment.pk, claim_token=token).update(
             state=OutboxState.PENDING, next_attempt_at=timezone.now() + delay, last_error=error
         )
-        log.info("push of assignment %s failed (attempt %s), retrying in %s: %s", assignment.pk, attempts, delay, error)
+        log.info(
+            "push of assignment %s failed (attempt %s), retrying in %s: %s",
+            assignment.pk,
+            attempts,
+            delay,
+            error,
+        )
         schedule_push(assignment.pk, countdown=delay.total_seconds())
         return OutboxState.PENDING
-    Assignment.objects.filter(pk=assignment.pk, claim_token=token).update(state=OutboxState.FAILED, last_error=error)
+    Assignment.objects.filter(pk=assignment.pk, claim_token=token).update(
+        state=OutboxState.FAILED, last_error=error
+    )
     log.warning("push of assignment %s failed for good after %s attempts: %s", assignment.pk, attempts, error)
     return OutboxState.FAILED
 
@@ -110,11 +185,17 @@ def assignment_retry(assignment_id: int) -> bool:
     return bool(reset)
 
 
-def release_stale_claims() -> int:
-    """Claims held longer than STALE_CLAIM belong to a dead worker: make them pending again."""
-    return Assignment.objects.filter(state=OutboxState.CLAIMED, claimed_at__lt=timezone.now() - STALE_CLAIM).update(
-        state=OutboxState.PENDING, next_attempt_at=None
-    )
+def release_stale_claims(older_than: timedelta | None = None) -> int:
+    """Claims held longer than PSA_PUSH_STALE_CLAIM (or `older_than`) belong to a dead worker:
+    make them pending again. The next attempt reads the ticket before writing, which covers a
+    PSA that accepted the dead worker's write."""
+    window = stale_claim() if older_than is None else older_than
+    released = Assignment.objects.filter(
+        state=OutboxState.CLAIMED, claimed_at__lt=timezone.now() - window
+    ).update(state=OutboxState.PENDING, next_attempt_at=None)
+    if released:
+        log.warning("released %s push claim(s) older than %s (dead worker?)", released, window)
+    return released
 
 
 def due_assignment_ids() -> list[int]:

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from celery import shared_task
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
 
-from psa import outbox
+from celery import shared_task
+from django.core.cache import cache
+
+from psa import outbox, sync, webhooks
+from psa.backends.base import PsaError
 
 
 @shared_task(acks_late=True, time_limit=120, soft_time_limit=100)
@@ -13,10 +19,92 @@ def push_assignment(assignment_id: int) -> str:
 
 
 @shared_task(acks_late=True)
-def push_pending() -> int:
-    """Sweeper: release claims of dead workers and push whatever is due."""
-    outbox.release_stale_claims()
+def push_pending(stale_seconds: float | None = None) -> int:
+    """Sweeper: release claims of dead workers (older than PSA_PUSH_STALE_CLAIM, or
+    `stale_seconds`) and enqueue whatever is due; a duplicate enqueue is harmless (the claim)."""
+    outbox.release_stale_claims(None if stale_seconds is None else timedelta(seconds=stale_seconds))
     ids = outbox.due_assignment_ids()
     for assignment_id in ids:
-        push_assignment.delay(assignment_id)
+        outbox.schedule_push(assignment_id)
     return len(ids)
+
+
+# ---- sync (beat names in config/celery.py) ---------------------------------------------------
+
+
+class RetryablePsaError(Exception):
+    """A PsaError the PSA may get over (busy, down, rate-limited): Celery retries with backoff."""
+
+
+RETRY = {
+    "autoretry_for": (RetryablePsaError,),
+    "retry_backoff": 5,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 6,
+}
+
+
+def _run(kind: str, connection_id: int, service: Callable[..., Any]) -> Any:
+    """One sync of one connection at a time (a slow run must not overlap the next beat);
+    non-retryable errors are recorded on the connection by the service and not retried."""
+    lock = f"psa-sync:{kind}:{connection_id}"
+    if not cache.add(lock, 1, timeout=900):
+        return "skipped: already running"
+    try:
+        return service(connection_id=connection_id)
+    except PsaError as exc:
+        if exc.retryable:
+            raise RetryablePsaError(exc.message) from exc
+        return f"failed: {exc.message}"
+    finally:
+        cache.delete(lock)
+
+
+@shared_task(acks_late=True, time_limit=600, soft_time_limit=540, **RETRY)
+def sync_tickets(connection_id: int) -> str:
+    return str(_run("tickets", connection_id, sync.tickets_sync))
+
+
+@shared_task(acks_late=True, time_limit=900, soft_time_limit=840, **RETRY)
+def sync_people(connection_id: int) -> str:
+    return str(_run("people", connection_id, sync.people_sync))
+
+
+@shared_task(acks_late=True, time_limit=600, soft_time_limit=540, **RETRY)
+def sync_time_entries(connection_id: int) -> str:
+    return str(_run("time", connection_id, sync.time_entries_sync))
+
+
+@shared_task(acks_late=True, time_limit=60)
+def sync_all_tickets() -> int:
+    ids = sync.enabled_connection_ids()
+    for connection_id in ids:
+        sync_tickets.delay(connection_id)
+    return len(ids)
+
+
+@shared_task(acks_late=True, time_limit=60)
+def sync_all_people() -> int:
+    ids = sync.enabled_connection_ids()
+    for connection_id in ids:
+        sync_people.delay(connection_id)
+    return len(ids)
+
+
+@shared_task(acks_late=True, time_limit=60)
+def sync_all_time_entries() -> int:
+    ids = sync.enabled_connection_ids()
+    for connection_id in ids:
+        sync_time_entries.delay(connection_id)
+    return len(ids)
+
+
+@shared_task(acks_late=True, time_limit=120, soft_time_limit=100, **RETRY)
+def process_webhook_event(event_id: int) -> str:
+    try:
+        return webhooks.webhook_event_process(event_id=event_id)
+    except PsaError as exc:
+        if exc.retryable:
+            raise RetryablePsaError(exc.message) from exc
+        return f"failed: {exc.message}"

@@ -290,6 +290,11 @@ class AutotaskBackend(PsaBackend):
         body = {"ticketID": number, "title": title, "description": text, "noteType": 1, "publish": 1}
         self._request("POST", f"{self.api}/Tickets/{number}/Notes", json=body)
 
+    def list_notes(self, ticket_id: str) -> list[str]:
+        number = _int(ticket_id, "Tickets")
+        notes = self._query("TicketNotes", [{"op": "eq", "field": "ticketID", "value": number}])
+        return [str(n.get("description") or "") for n in notes]
+
     # ---- people and schedules ------------------------------------------------------------
 
     def list_members(self) -> list[PsaMember]:

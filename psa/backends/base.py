@@ -329,6 +329,12 @@ class PsaBackend(ABC):
     def add_note(self, ticket_id: str, text: str) -> None:
         """Add an internal note to the ticket."""
 
+    def list_notes(self, ticket_id: str) -> list[str]:
+        """The texts of the ticket's notes. The outbox reads them before adding its note, so
+        a note whose POST timed out (or whose worker died) after the PSA stored it is not
+        added twice."""
+        raise NotImplementedError(f"{self.vendor}: list_notes")
+
     # -- webhooks --
 
     @abstractmethod

@@ -231,6 +231,10 @@ class ConnectWiseBackend(PsaBackend):
         }
         self._request("POST", f"{self.api}/service/tickets/{_int(ticket_id, 'ticket id')}/notes", json=body)
 
+    def list_notes(self, ticket_id: str) -> list[str]:
+        notes = self._all(f"/service/tickets/{_int(ticket_id, 'ticket id')}/notes")
+        return [str(n.get("text") or "") for n in notes]
+
     # ---- people and schedules ------------------------------------------------------------
 
     def _members(self) -> list[dict[str, Any]]:

@@ -228,6 +228,10 @@ class HaloBackend(PsaBackend):
         }
         self._request("POST", self.api + "/Actions", json=[action])
 
+    def list_notes(self, ticket_id: str) -> list[str]:
+        actions = self._paged("/Actions", "actions", ticket_id=_int(ticket_id, "ticket"))
+        return [str(a.get("note") or "") for a in actions]
+
     # ---- people and schedules ------------------------------------------------------------
 
     def list_members(self) -> list[PsaMember]:
