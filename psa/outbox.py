@@ -118,6 +118,14 @@ def _deliver(backend: PsaBackend, assignment: Assignment, member_id: str) -> Non
     """Owner, then note, each written only when the PSA does not show it yet."""
     ticket_id = assignment.ticket.external_id
     current = backend.get_ticket(ticket_id)
+    if current.owner_external_id and current.owner_external_id != member_id:
+        # Someone assigned the ticket in the PSA after we mirrored it: the PSA is the system of
+        # record, so a person's choice there is never overwritten. The row fails visibly and
+        # the next sync mirrors the PSA's owner.
+        raise PsaError(
+            f"ticket {ticket_id} is already owned by member {current.owner_external_id} in the PSA: not overwritten",
+            retryable=False,
+        )
     if current.owner_external_id != member_id:
         backend.assign_ticket(ticket_id, member_id, assignment.board or None, "")
     if assignment.note and not has_note(backend.list_notes(ticket_id), note_marker(assignment)):

@@ -187,6 +187,20 @@ def test_a_pending_push_is_not_mistaken_for_a_rejection(
     assert Ticket.objects.get(external_id="12345").assigned_to.external_id == "tech-456"
 
 
+def test_an_owner_set_in_the_psa_meanwhile_is_never_overwritten(
+    connection: PsaConnection, sim: Sim, dispatcher: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    _ready(connection, sim)
+    with django_capture_on_commit_callbacks():
+        decision_approve(ticket=Ticket.objects.get(external_id="12345"), user=dispatcher,
+                         technician_id="tech-456", reason="r")  # fmt: skip
+    sim.update_ticket("12345", assigned_to="tech-789")  # a person in the PSA, before our push ran
+    assignment = Assignment.objects.get(ticket__external_id="12345")
+    assert outbox.assignment_push(assignment.pk) == OutboxState.FAILED
+    assignment.refresh_from_db()
+    assert "already owned" in assignment.last_error and sim.ticket("12345")["owner"] == "tech-789"
+
+
 # The Autotask simulator's start-up webhook subscribes to create and update events only.
 @pytest.mark.parametrize("vendor", ["connectwise", "halopsa"])
 def test_a_ticket_deleted_in_the_psa_is_closed(
