@@ -5,7 +5,6 @@ the demo (no worker)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,35 +16,15 @@ from dispatch.models import Decision, Ticket
 from psa import sync
 from psa.models import PsaConnection
 from psa.simulator import VENDORS, serve_in_thread
+from tests.browser.conftest import PASSWORD
 from tests.factories import UserFactory
 from tests.psa.conftest import CREDENTIALS, WEBHOOK_SECRET, make_workspace
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop here
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-PASSWORD = "pw-for-tests-123"
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian's chromium is not installed (make chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
+# The browser is tests/browser/conftest.py's session fixture: one Playwright per test run
+# (a second sync Playwright cannot start while the first one's event loop is running).
 @pytest.fixture
 def eager() -> Iterator[None]:
     before = app.conf.task_always_eager
