@@ -6,6 +6,7 @@ technicians, tickets or categories (tests/dispatch/test_facts.py asserts the cou
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
@@ -83,7 +84,9 @@ def _geo(lat: float | None, lon: float | None, city: str = "") -> GeoPoint | Non
     return GeoPoint(lat=lat, lon=lon, city=city)
 
 
-def _experience(row: TechnicianExperience) -> Experience:
+def _experience(
+    row: TechnicianExperience, relative: float | None = None, typical_hours: float | None = None
+) -> Experience:
     return Experience(
         resolved=row.resolved,
         avg_resolution_hours=row.avg_resolution_hours,
@@ -91,6 +94,8 @@ def _experience(row: TechnicianExperience) -> Experience:
         csat=row.csat,
         on_time_rate=row.on_time_rate,
         resolved_this_week=row.resolved_this_week,
+        relative=relative,
+        typical_hours=typical_hours,
     )
 
 
@@ -131,17 +136,45 @@ def build_tech_facts(*, now: datetime, excluded_statuses: list[str] | None = Non
     )
     workloads = _workloads(excluded_statuses)
     experience: dict[int, dict[str, Experience]] = defaultdict(dict)
+    board_experience: dict[int, dict[str, Experience]] = defaultdict(dict)
     company_history: dict[int, dict[str, CompanyHistory]] = defaultdict(dict)
-    for row in TechnicianExperience.objects.filter(scope__in=("all", "category", "company")):
+    rows = list(TechnicianExperience.objects.filter(scope__in=("all", "category", "board", "company")))
+    # Each technician's standing against the slice's leader and the team's typical resolution
+    # time there (inactive technicians included), computed as the replay's learner does. Decayed
+    # counts all decay alike, so the ratio does not depend on when train_models ran.
+    leaders: dict[tuple[str, str], float] = defaultdict(float)
+    log_hours: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
+    for row in rows:
+        slice_ = (row.scope, row.key)
+        leaders[slice_] = max(leaders[slice_], row.resolved)
+        if row.avg_resolution_hours is not None:
+            log_hours[slice_][0] += row.resolved_raw * math.log1p(row.avg_resolution_hours)
+            log_hours[slice_][1] += row.resolved_raw
+    typical = {k: math.expm1(total / n) for k, (total, n) in log_hours.items() if n}
+    for row in rows:
+        slice_ = (row.scope, row.key)
+        top = leaders[slice_]
+        relative = min(1.0, row.resolved / top) if top > 0 and row.scope != "all" else None
         if row.scope == "company":
             company_history[row.technician_id][row.key] = CompanyHistory(tickets=row.resolved_raw, csat=row.csat)
+        elif row.scope == "board":
+            board_experience[row.technician_id][row.key] = _experience(row, relative, typical.get(slice_))
         else:
-            experience[row.technician_id]["*" if row.scope == "all" else row.key] = _experience(row)
+            experience[row.technician_id]["*" if row.scope == "all" else row.key] = _experience(
+                row, relative, typical.get(slice_)
+            )
     last_assigned = dict(
         Assignment.objects.values("technician_id").annotate(at=Max("created_at")).values_list("technician_id", "at")
     )
     return [
-        _tech_facts(t, workloads.get(t.pk, Workload()), experience[t.pk], company_history[t.pk], last_assigned.get(t.pk))
+        _tech_facts(
+            t,
+            workloads.get(t.pk, Workload()),
+            experience[t.pk],
+            company_history[t.pk],
+            last_assigned.get(t.pk),
+            board_experience[t.pk],
+        )
         for t in techs
     ]
 
@@ -152,6 +185,7 @@ def _tech_facts(
     experience: dict[str, Experience],
     company_history: dict[str, CompanyHistory],
     last_assigned_at: datetime | None,
+    board_experience: dict[str, Experience] | None = None,
 ) -> TechFacts:
     skills = {ts.skill.name: SKILL_LEVELS[ts.level] for ts in tech.skill_levels.all()}
     shifts_by_time: dict[tuple[time, time], list[int]] = defaultdict(list)
@@ -179,6 +213,7 @@ def _tech_facts(
         workload=workload,
         experience=experience,
         company_history=company_history,
+        board_experience=board_experience or {},
         last_assigned_at=last_assigned_at,
         specialization=" & ".join(ts.skill.name for ts in top_skills),
     )

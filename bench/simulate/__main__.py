@@ -45,6 +45,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "--no-force-assignment", action="store_true",
         help="engine policy force_assignment=False: wait for a qualified technician instead of assigning below the skill threshold",
     )  # fmt: skip
+    ap.add_argument(
+        "--force-urgent-only", action="store_true",
+        help="force below-threshold assignments for High/Critical tickets only; Low/Medium wait for a qualified technician",
+    )  # fmt: skip
     return ap.parse_args(argv)
 
 
@@ -53,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     params = replace(
         Params(), days=args.days, techs=args.techs, weekday_tickets=args.tickets_per_weekday,
-        force_assignment=not args.no_force_assignment,
+        force_assignment=not args.no_force_assignment, force_urgent_only=args.force_urgent_only,
     )  # fmt: skip
     strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
     unknown = [s for s in strategies if s not in STRATEGIES]
@@ -67,7 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"Switchboard desk simulation: {params.days} days (+{params.warmup_days} warm-up), {params.techs} technicians, "
         f"~{params.weekday_tickets:.0f} tickets per weekday, seeds {seeds[0]}..{seeds[-1]}, {workers} workers"
-        + ("" if params.force_assignment else ", engine force_assignment off"),
+        + ("" if params.force_assignment else ", engine force_assignment off")
+        + (", force_assignment for High/Critical only" if params.force_urgent_only and params.force_assignment else ""),
         flush=True,
     )
     bar = tqdm(total=len(grid) * len(seeds), unit="run", desc="simulating", file=sys.stderr)

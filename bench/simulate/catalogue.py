@@ -103,6 +103,9 @@ class Params:
     # ticket still waiting for a qualified technician this close to its SLA deadline is escalated:
     # a person forces the best available (the engine's forced ranking).
     force_assignment: bool = True
+    # Force only High/Critical tickets (the on-call-paged ones); Low/Medium wait for a qualified
+    # technician and are escalated as above.
+    force_urgent_only: bool = False
     escalate_before_due_min: float = 30.0
     desk_timezone: str = "America/New_York"
     start: str = "2026-04-06"  # a Monday, clear of daylight-saving changes for the whole run

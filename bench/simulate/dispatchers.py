@@ -105,6 +105,8 @@ class EngineDispatcher:
             self.pending_code[ticket.id] = "NO_QUALIFIED_TECHNICIANS_AVAILABLE"
             return
         policy = self.facts.policy_at(self.sim.now)
+        if not self.forces(paged(ticket)):
+            policy = replace(policy, force_assignment=False)
         if self.escalated(ticket):
             policy = replace(policy, force_assignment=True)
         ranking = rank(self.facts.ticket(ticket), pool, policy, self.strategy)
@@ -127,10 +129,17 @@ class EngineDispatcher:
     def deadline(ticket: Ticket) -> float:
         return ticket.response_due if ticket.first_response is None else ticket.resolution_due
 
-    def escalated(self, ticket: Ticket) -> bool:
-        """force_assignment is off and the SLA deadline is near: a person forces the assignment."""
+    def forces(self, urgent: bool) -> bool:
+        """Whether the engine may assign below the skill threshold: always with force_assignment,
+        or only for High/Critical tickets with force_urgent_only (the rest wait for a qualified
+        technician, escalated near their deadline)."""
         p = self.sim.p
-        return not p.force_assignment and self.sim.now >= self.deadline(ticket) - p.escalate_before_due_min
+        return p.force_assignment and (urgent or not p.force_urgent_only)
+
+    def escalated(self, ticket: Ticket) -> bool:
+        """Forcing is off for this ticket and its SLA deadline is near: a person forces it."""
+        p = self.sim.p
+        return not self.forces(paged(ticket)) and self.sim.now >= self.deadline(ticket) - p.escalate_before_due_min
 
 
 class BatchDispatcher(EngineDispatcher):
@@ -214,7 +223,8 @@ class BatchDispatcher(EngineDispatcher):
                     self.pending_code[t.id] = "NO_QUALIFIED_TECHNICIANS_AVAILABLE"
                 continue
             facts = [self.facts.ticket(t) for t in group]
-            rankings = rank_batch(facts, techs, policy, optimise=self.optimise)
+            group_policy = policy if self.forces(group_paged) else replace(policy, force_assignment=False)
+            rankings = rank_batch(facts, techs, group_policy, optimise=self.optimise)
             self.calls += 1
             by_id = {t.id: t for t in group}
             for r in rankings:
@@ -225,7 +235,7 @@ class BatchDispatcher(EngineDispatcher):
                     self.wait(ticket, r.error_code)
             if self.record and len(group) >= 2:
                 self.batches.append(
-                    {"at": now, "tickets": facts, "techs": techs, "policy": policy, "rankings": rankings}
+                    {"at": now, "tickets": facts, "techs": techs, "policy": group_policy, "rankings": rankings}
                 )
 
 

@@ -4,7 +4,8 @@ Per technician the static part (skills, schedule, time off, on-call rota, locati
 once per run, in two variants: with the on-call rota (for High/Critical tickets, which page the
 on-call technician) and without it. Per call only the live part changes, and only for
 technicians whose state changed since their facts were last built (`dataclasses.replace` of
-workload, experience, customer history and last assignment).
+workload, experience, customer history and last assignment; experience carries each
+technician's standing against the category's current leader, as in production).
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ class FactsBuilder:
             self.base[True].append(
                 replace(plain, on_call=tuple(Interval(dt(a), dt(b), "on call") for a, b in tp.on_call_raw))
             )
-        self._cache: dict[bool, list[tuple[int, TechFacts] | None]] = {
+        self._cache: dict[bool, list[tuple[tuple[int, int], TechFacts] | None]] = {
             False: [None] * len(desk.techs),
             True: [None] * len(desk.techs),
         }
@@ -70,16 +71,21 @@ class FactsBuilder:
     def tech(self, tech: TechState, paged: bool) -> TechFacts:
         cache = self._cache[paged]
         hit = cache[tech.idx]
-        if hit is not None and hit[0] == tech.changed:
+        version = (tech.changed, self.sim.leaders_version)
+        if hit is not None and hit[0] == version:
             return hit[1]
+        leaders = self.sim.leaders
         facts = replace(
             self.base[paged][tech.idx],
             workload=workload(tech),
-            experience=dict(tech.experience),
+            experience={
+                key: e if key == "*" else replace(e, relative=e.resolved / leaders[key])
+                for key, e in tech.experience.items()
+            },
             company_history=dict(tech.company_history),
             last_assigned_at=self.clock.dt(tech.last_assigned) if tech.last_assigned is not None else None,
         )
-        cache[tech.idx] = (tech.changed, facts)
+        cache[tech.idx] = (version, facts)
         return facts
 
     def techs(self, paged: bool) -> list[TechFacts]:

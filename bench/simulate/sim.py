@@ -120,6 +120,10 @@ class Simulation:
         self.unresolved = len(self.tickets)
         self.on_event = on_event
         self.events = 0
+        # The most anyone has resolved per category: the engine reads each technician's standing
+        # against it, as train_models provides in production.
+        self.leaders: dict[str, float] = {}
+        self.leaders_version = 0  # bumped whenever a leader's count grows
         dispatcher.attach(self)
 
     # --- the loop -------------------------------------------------------------------------
@@ -316,6 +320,9 @@ class Simulation:
             tech.experience[key] = Experience(
                 resolved=s[0], avg_resolution_hours=s[1] / s[0], on_time_rate=s[2] / s[0]
             )
+            if key != "*" and s[0] > self.leaders.get(key, 0.0):
+                self.leaders[key] = s[0]
+                self.leaders_version += 1
         co = ticket.company.id
         tech.company_tickets[co] = n = tech.company_tickets.get(co, 0) + 1
         tech.company_history[co] = CompanyHistory(tickets=n)

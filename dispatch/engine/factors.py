@@ -27,7 +27,9 @@ from .types import (
 LEVEL_CREDIT: dict[int, float] = {1: 0.5, 2: 0.8, 3: 1.0}
 LEVEL_NAMES: dict[int, str] = {level: name for name, level in SKILL_LEVELS.items()}
 CERT_BONUS = 0.1  # a certification naming the skill: evidence beyond self-assessment
-EXPERIENCE_SATURATION = 5.0  # resolved tickets at which learned experience reaches ~63%
+EXPERIENCE_SATURATION = 5.0  # without a slice leader: resolved tickets at which experience reaches ~63%
+STANDING_CONFIDENCE = 1.0  # with one: decayed tickets at which the standing counts ~63%
+BOARD_EVIDENCE = 0.5  # a board's standing counts half as much as the category's
 SKILL_BLEND = 0.75  # share of the skills matrix when history also speaks
 NEUTRAL = 0.5
 SENIOR_ON_EASY_WORK = 0.9  # seniors' time is better spent elsewhere when a junior/mid qualifies
@@ -78,22 +80,56 @@ def _level(raw: object) -> int:
     return max(0, min(3, int(raw))) if isinstance(raw, int | float) else 0
 
 
-def experience_match(tech: TechFacts, category: str | None) -> tuple[float | None, float]:
-    """(match 0..1 or None when history is silent, resolved count) for the ticket's category."""
-    exp = tech.experience.get(category) if category else None
+def standing(exp: Experience | None) -> float | None:
+    """0..1: how established a technician is in one slice of work, from history; None when silent.
+
+    With the slice leader known (`relative`), the technician's count over the leader's, scaled
+    down while the count itself is small (one ticket is an anecdote, not a pattern). Without it,
+    the count alone, saturating: `1 - exp(-resolved / 5)`."""
     if exp is None or exp.resolved <= 0:
-        return None, 0.0
-    return 1.0 - math.exp(-exp.resolved / EXPERIENCE_SATURATION), exp.resolved
+        return None
+    if exp.relative is None:
+        return 1.0 - math.exp(-exp.resolved / EXPERIENCE_SATURATION)
+    return clamp(exp.relative) * (1.0 - math.exp(-exp.resolved / STANDING_CONFIDENCE))
+
+
+def experience_match(tech: TechFacts, ticket: TicketFacts) -> tuple[float | None, str]:
+    """(history evidence 0..1 or None when history is silent, what it rests on) for the ticket's
+    category and board: the category's standing, and the board's (the queue the ticket came in,
+    i.e. the team that usually works it) at BOARD_EVIDENCE of its weight."""
+    cat = tech.experience.get(ticket.category) if ticket.category else None
+    board = tech.board_experience.get(ticket.board) if ticket.board else None
+    by_cat, by_board = standing(cat), standing(board)
+    if by_cat is None and by_board is None:
+        return None, ""
+    notes: list[str] = []
+    if cat is not None and by_cat is not None:
+        notes.append(_history_note(cat, str(ticket.category)))
+    value = by_cat or 0.0
+    if board is not None and by_board is not None:
+        # Two pieces of evidence, combined as either showing it (noisy-or): the category, and the
+        # board discounted, since a team's queue holds work of many kinds.
+        value = 1 - (1 - value) * (1 - BOARD_EVIDENCE * by_board)
+        notes.append(_history_note(board, f"board {ticket.board}"))
+    return value, "; ".join(notes)
+
+
+def _history_note(exp: Experience, what: str) -> str:
+    text = f"resolved {exp.resolved:.0f} {what} tickets recently"
+    if exp.relative is not None:
+        text += " (the most on the team)" if exp.relative >= 1 else f" ({exp.relative:.0%} of the most on the team)"
+    return text
 
 
 def assess_skills(ticket: TicketFacts, tech: TechFacts, required: tuple[str, ...]) -> SkillAssessment:
     """Skills matrix first; learned experience when the matrix is silent; history may lift but
-    never lower a matrix match (the matrix is declared truth, history corroborates it)."""
-    exp_match, resolved = experience_match(tech, ticket.category)
-    history = f"resolved {resolved:.0f} {ticket.category} tickets" if exp_match is not None else ""
+    never lower a match (the matrix is declared truth, history corroborates it; with no skills
+    required, no history is neutral and history only lifts above it)."""
+    exp_match, history = experience_match(tech, ticket)
     if not required:
         if exp_match is not None:
-            return SkillAssessment(exp_match * 100, (), (), f"No specific skills required; {history}")
+            lifted = NEUTRAL + (1 - NEUTRAL) * exp_match
+            return SkillAssessment(lifted * 100, (), (), f"No specific skills required; {history}")
         return SkillAssessment(NEUTRAL * 100, (), (), "No specific skills required (neutral)")
     if not tech.skills:
         if exp_match is None:
@@ -290,9 +326,13 @@ def performance_factor(ticket: TicketFacts, tech: TechFacts, focus: str = "balan
         parts.append((reopen_w, clamp(1 - 2 * exp.reopen_rate)))
         notes.append(f"{exp.reopen_rate:.0%} reopened")
     if exp.avg_resolution_hours is not None:
-        speed = REFERENCE_RESOLUTION_HOURS / (REFERENCE_RESOLUTION_HOURS + max(0.0, exp.avg_resolution_hours))
+        # Average speed scores 0.5, like no record at all: measured against the team's typical
+        # time on the same work when known (an incident desk where work takes days is not slow).
+        ref = exp.typical_hours if exp.typical_hours else REFERENCE_RESOLUTION_HOURS
+        speed = ref / (ref + max(0.0, exp.avg_resolution_hours))
         parts.append((speed_w, speed))
-        notes.append(f"{exp.avg_resolution_hours:.1f} h avg resolution")
+        typical = f" (team {exp.typical_hours:.1f} h)" if exp.typical_hours else ""
+        notes.append(f"{exp.avg_resolution_hours:.1f} h avg resolution{typical}")
     total_w = sum(w for w, _ in parts)
     if total_w <= 0:
         return NEUTRAL, f"No {scope} metrics yet (neutral)"

@@ -85,6 +85,12 @@ class Experience:
     csat: float | None = None
     on_time_rate: float | None = None
     resolved_this_week: int = 0
+    # `resolved` over the most any technician resolved on the same slice (both decayed): 1 for
+    # the desk's main resolver of this kind of work. None when not known (then `resolved` speaks
+    # alone). Built outside the engine so that each technician's facts stay self-contained.
+    relative: float | None = None
+    # The team's typical resolution hours on the same slice: what counts as average speed here.
+    typical_hours: float | None = None
 
 
 @dataclass(frozen=True)
@@ -123,6 +129,8 @@ class TechFacts:
     # category name -> experience; "*" holds the technician's overall record.
     experience: Mapping[str, Experience] = field(default_factory=dict)
     company_history: Mapping[str, CompanyHistory] = field(default_factory=dict)
+    # board name -> experience on that board (the queue the ticket arrived in)
+    board_experience: Mapping[str, Experience] = field(default_factory=dict)
     last_assigned_at: datetime | None = None  # for round robin
     specialization: str = ""
 

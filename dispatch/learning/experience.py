@@ -29,7 +29,7 @@ import heapq
 import math
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from dispatch.engine.types import CompanyHistory, Experience
@@ -218,6 +218,8 @@ class ExperienceLearner:
         self._by_slice: dict[tuple[str, str], list[str]] = {}  # (scope, key) -> techs, first-seen order
         self._tech_order: list[str] = []
         self._prior_cache: dict[tuple[str, str], tuple[tuple[int, int], _Prior]] = {}
+        self._leader_cache: dict[tuple[str, str], tuple[int, str]] = {}
+        self._typical_cache: dict[tuple[str, str], tuple[int, float | None]] = {}
         self.learned = 0
 
     # ------------------------------------------------------------------ feeding
@@ -355,18 +357,74 @@ class ExperienceLearner:
         acc = self._techs.get((tech, scope, key))
         return acc.n if acc is not None else 0
 
+    def leader(self, scope: str, key: str) -> float:
+        """The most any technician has resolved on the slice (decayed, as of now). Every count on
+        a slice decays at the same rate, so the leader only changes when a ticket is learned."""
+        team = self._team.get((scope, key))
+        if team is None:
+            return 0.0
+        cached = self._leader_cache.get((scope, key))
+        if cached is None or cached[0] != team.n:
+            best = max(self._by_slice[(scope, key)], key=lambda t: (self._techs[(t, scope, key)].decayed_at(
+                self.now, self.rate), t))
+            cached = self._leader_cache[(scope, key)] = (team.n, best)
+        return self.decayed(cached[1], scope, key)
+
+    def relative(self, tech: str, scope: str, key: str) -> float | None:
+        """The technician's decayed count over the slice leader's (0..1); None when nobody has any."""
+        top = self.leader(scope, key)
+        return min(1.0, self.decayed(tech, scope, key) / top) if top > 0 else None
+
+    def typical_hours(self, scope: str, key: str) -> float | None:
+        """The team's typical resolution hours on a slice: the geometric mean of the technicians'
+        (smoothed) typical hours, weighted by their ticket counts. `dispatch.facts` computes the
+        same from the TechnicianExperience rows."""
+        team = self._team.get((scope, key))
+        if team is None:
+            return None
+        cached = self._typical_cache.get((scope, key))
+        if cached is not None and cached[0] == team.n:
+            return cached[1]
+        total = weight = 0.0
+        for tech in self._by_slice[(scope, key)]:
+            acc = self._techs[(tech, scope, key)]
+            hours = self._smoothed(acc, scope, key)[0]
+            if hours is not None:
+                total += acc.n * math.log1p(hours)
+                weight += acc.n
+        typical = math.expm1(total / weight) if weight else None
+        self._typical_cache[(scope, key)] = (team.n, typical)
+        return typical
+
+    def slice_experience(self, tech: str, scope: str, key: str) -> Experience | None:
+        """Engine input for one slice, with the technician's standing against the slice leader
+        and the team's typical resolution time there."""
+        stats = self.stats(tech, scope, key)
+        if stats is None:
+            return None
+        return replace(
+            stats.experience(),
+            relative=None if scope == "all" else self.relative(tech, scope, key),
+            typical_hours=self.typical_hours(scope, key),
+        )
+
     def engine_experience(self, tech: str, category: str | None) -> dict[str, Experience]:
         """What the engine reads for one ticket: {"*": overall, category: that category}."""
         out: dict[str, Experience] = {}
-        overall = self.stats(tech, "all", ALL_KEY)
+        overall = self.slice_experience(tech, "all", ALL_KEY)
         if overall is None:
             return out
-        out["*"] = overall.experience()
+        out["*"] = overall
         if category:
-            cat = self.stats(tech, "category", category)
+            cat = self.slice_experience(tech, "category", category)
             if cat is not None:
-                out[category] = cat.experience()
+                out[category] = cat
         return out
+
+    def board_experience(self, tech: str, board: str | None) -> dict[str, Experience]:
+        """What the engine reads about the technician and the ticket's board."""
+        exp = self.slice_experience(tech, "board", board) if board else None
+        return {board: exp} if exp is not None else {}  # type: ignore[dict-item]
 
     def company_history(self, tech: str, company: str | None) -> dict[str, CompanyHistory]:
         """What the engine reads about the technician and the ticket's company."""

@@ -3,8 +3,10 @@
 Pure Python given history records, technician facts and a policy; the management command
 only loads them from the database. No peeking: for a test ticket opened at t,
 
-- experience comes from an `ExperienceLearner` that has learned exactly the tickets resolved
-  before t (learning goes on through the test period);
+- experience (overall, on the ticket's category and board, each with the technician's standing
+  against the slice's leader) and company history come from an `ExperienceLearner` that has
+  learned exactly the tickets resolved before t (learning goes on through the test period),
+  the same numbers `dispatch.facts` reads from `TechnicianExperience` in production;
 - workload is rebuilt from history: the tickets opened before t and resolved after t, counted
   against the technician who resolved them (history has no estimates: 1 h each, priority-
   weighted for the "weighted" method);
@@ -15,7 +17,8 @@ only loads them from the database. No peeking: for a test ticket opened at t,
 
 Every technician is ranked by the real engine (`dispatch.engine.rank`) for every test ticket.
 Per ticket the work is O(technicians): the static part of each `TechFacts` is built once and
-only workload, experience, company history and last assignment are swapped in.
+only workload, experience (category and board), company history and last assignment are
+swapped in.
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ DIAGNOSTICS: tuple[str, ...] = (
     "recent_category_resolver",
     "learned_history_ranker",
 )  # printed, not in the JSON
+# Compared on the tickets whose resolver the engine could have picked (printed, not in the JSON).
+ASSIGNABLE_COMPARED: tuple[str, ...] = ("engine", "category_most_frequent")
 CLASSIFIER_REFITS = 4
 AFFINITY_EXAMPLES = 1500  # latest training-period tickets the learned diagnostic ranker is fitted on
 MIN_TEXT_SHARE = 0.5  # "history has text" when at least half the test tickets have some
@@ -375,6 +380,8 @@ def replay(
     if category_model or (category_model is None and has_text(test_all)):
         text_model = _CategoryModel(records, test_all, classifier_refits, classifier_fit)
     kmax = max(KS)
+    assignable = 0
+    assignable_hits = {name: {k: 0 for k in KS} for name in ASSIGNABLE_COMPARED}
     for i, r in enumerate(test):
         if text_model is not None:
             text_model.run_due(r.opened_at)
@@ -386,6 +393,7 @@ def replay(
                 workload=workload.workload(t.id),
                 experience=learner.engine_experience(t.id, r.category),
                 company_history=learner.company_history(t.id, r.company),
+                board_experience=learner.board_experience(t.id, r.board),
                 last_assigned_at=workload.last_assigned(t.id) or t.last_assigned_at,
             )
             for t in roster
@@ -409,6 +417,13 @@ def replay(
             )
         for name, order in orders.items():
             _score(hits[name], order, r.tech)  # type: ignore[arg-type]
+        actual = next((c for c in ranking.candidates if c.tech_id == r.tech), None)
+        if actual is not None and actual.eligible and actual.qualified:
+            # The resolver is someone today's policy lets the engine pick (on shift, allowed by the
+            # rules, meeting the skill threshold): how the engine and the baseline do there.
+            assignable += 1
+            for name in ASSIGNABLE_COMPARED:
+                _score(assignable_hits[name], orders[name], r.tech)  # type: ignore[arg-type]
         if progress is not None:
             progress(i + 1, len(test))
     if text_model is not None:
@@ -424,6 +439,10 @@ def replay(
         train_tickets=len(train),
         extra={
             "errors": errors,
+            "assignable": {
+                "tickets": assignable,
+                **{name: _rates(h, assignable) for name, h in assignable_hits.items()},
+            },
             **{name: rates[name] for name in DIAGNOSTICS if name != "learned_history_ranker" or affinity},
             "learned_history_weights": affinity[0].describe() if affinity else None,
             "classifier_fits": text_model.fits if text_model is not None else [],

@@ -74,6 +74,36 @@ def test_no_required_skills_is_neutral_or_experience():
     assert skill_match(tk, tech(experience={"Email Support": experience(20)}))[0] > 95
 
 
+def test_a_little_history_ranks_above_none_when_no_skills_are_required():
+    # The old curve 1 - exp(-resolved/5) put someone with 1 ticket (18%) below a stranger (50%).
+    tk = ticket()
+    assert skill_match(tk, tech(experience={"Email Support": experience(1)}))[0] > skill_match(tk, tech())[0]
+    assert skill_match(tk, tech(experience={"Email Support": experience(0.5, relative=0.1)}))[0] > 50.0
+
+
+def test_standing_against_the_slice_leader_orders_the_regulars():
+    tk = ticket()
+    leader = tech(experience={"Email Support": experience(40, relative=1.0)})
+    half = tech(experience={"Email Support": experience(20, relative=0.5)})
+    occasional = tech(experience={"Email Support": experience(4, relative=0.1)})
+    pcts = [skill_match(tk, t)[0] for t in (leader, half, occasional)]
+    assert pcts[0] == 100.0 and pcts[0] > pcts[1] > pcts[2] > 50.0
+
+
+def test_board_history_speaks_when_the_category_is_new_to_the_technician():
+    tk = ticket(board="Network Team")
+    team_member = tech(board_experience={"Network Team": experience(30, relative=1.0)})
+    value, reason = skill_factor(tk, team_member)
+    assert value == pytest.approx(0.75, abs=0.01) and "board Network Team" in reason
+    assert skill_match(tk, tech(board_experience={"Projects": experience(30, relative=1.0)}))[0] == 50.0
+
+
+def test_history_against_the_leader_still_never_lowers_the_matrix():
+    tk = ticket(category_required_skills=EMAIL)
+    matrix = {"Exchange": 3, "Office 365": 3}
+    assert skill_match(tk, tech(skills=matrix, experience={"Email Support": experience(3, relative=0.05)}))[0] == 100
+
+
 def test_senior_on_low_complexity_work_is_discounted_only_when_a_junior_qualifies():
     tk = ticket(category_required_skills=("Exchange",), complexity="low")
     senior = tech(seniority="senior", skills={"Exchange": 3})
@@ -147,6 +177,15 @@ def test_performance_combines_track_record_and_is_neutral_without_data():
     )
     assert performance_factor(ticket(), good)[0] > 0.8 > 0.4 > performance_factor(ticket(), poor)[0]
     assert performance_factor(ticket(), tech()) == (0.5, "No track record yet (neutral)")
+
+
+def test_speed_is_measured_against_the_teams_typical_time_on_the_work():
+    # On an incident desk where work takes days, the typical technician is not slow (0.5, like
+    # no record), and a quicker one scores above a stranger.
+    typical = tech(experience={"Email Support": experience(avg_resolution_hours=48, typical_hours=48)})
+    quick = tech(experience={"Email Support": experience(avg_resolution_hours=24, typical_hours=48)})
+    assert performance_factor(ticket(), typical)[0] == pytest.approx(0.5)
+    assert performance_factor(ticket(), quick)[0] > performance_factor(ticket(), tech())[0]
 
 
 def test_performance_falls_back_to_the_overall_record():

@@ -26,8 +26,16 @@ def random_tech(rng: random.Random, i: int):
         location=GeoPoint(rng.uniform(40, 45), rng.uniform(-75, -70)),
         workload=Workload(rng.randint(0, 12), rng.uniform(0, 25), rng.uniform(0, 35)),
         experience={
-            "Email Support": experience(rng.uniform(0, 15), on_time_rate=rng.random(), csat=rng.uniform(1, 5))
+            "Email Support": experience(
+                rng.uniform(0, 15),
+                on_time_rate=rng.random(),
+                csat=rng.uniform(1, 5),
+                avg_resolution_hours=rng.uniform(0.5, 100),
+                relative=rng.choice([None, rng.random()]),
+                typical_hours=rng.choice([None, rng.uniform(1, 72)]),
+            )
         },
+        board_experience={"Service Desk": experience(rng.uniform(0, 30), relative=rng.random())},
         company_history={"acme": history(rng.randint(0, 10), rng.uniform(1, 5))},
         max_active_tickets=rng.choice([None, 5, 8]),
     )
@@ -47,6 +55,7 @@ def random_case(seed: int):
         location=GeoPoint(42.36, -71.06),
         preferred_tech=rng.choice([None, "t0", "t1"]),
         account_techs=("t2",),
+        board=rng.choice(["", "Service Desk"]),
     )
     pol = policy(
         strategy=rng.choice(STRATEGIES),

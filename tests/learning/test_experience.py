@@ -68,3 +68,34 @@ def test_company_and_board_slices_are_learned():
     records = [ticket("a", 1, company="acme", board="Service Desk")]
     rows = {(s.scope, s.key) for s in compute_experience(records, T0 + timedelta(days=2))}
     assert rows == {("all", ""), ("category", "Email"), ("company", "acme"), ("board", "Service Desk")}
+
+
+def test_standing_is_the_count_over_the_slice_leaders():
+    learner = ExperienceLearner()
+    learner.extend([*(ticket("lead", d) for d in range(8)), *(ticket("half", d) for d in range(4))])
+    learner.advance(T0 + timedelta(days=10))
+    assert learner.relative("lead", "category", "Email") == 1.0
+    assert learner.relative("half", "category", "Email") == pytest.approx(0.5, abs=0.03)
+    assert learner.relative("nobody", "category", "Email") == 0.0
+    assert learner.engine_experience("half", "Email")["Email"].relative == learner.relative("half", "category", "Email")
+
+
+def test_the_leader_changes_only_with_what_has_been_resolved():
+    learner = ExperienceLearner()
+    learner.extend([ticket("early", 0), ticket("early", 1), *(ticket("late", d, hours=24 * 9) for d in (2, 3, 4))])
+    learner.advance(T0 + timedelta(days=6))  # the late tickets are still open
+    assert learner.relative("early", "category", "Email") == 1.0
+    learner.advance(T0 + timedelta(days=14))
+    assert learner.relative("late", "category", "Email") == 1.0
+    assert learner.relative("early", "category", "Email") < 1.0
+
+
+def test_board_standing_and_typical_hours_reach_the_engine_inputs():
+    learner = ExperienceLearner()
+    learner.extend([ticket("a", 1, hours=1, board="Network"), ticket("b", 2, hours=9, board="Network")])
+    learner.extend([ticket("b", 3, hours=9, board="Network")])
+    learner.advance(T0 + timedelta(days=5))
+    a, b = learner.board_experience("a", "Network")["Network"], learner.board_experience("b", "Network")["Network"]
+    assert b.relative == 1.0 and 0.4 < a.relative < 0.55
+    assert a.typical_hours == b.typical_hours and a.avg_resolution_hours < a.typical_hours < b.avg_resolution_hours
+    assert learner.board_experience("a", None) == {}

@@ -1,5 +1,12 @@
+from datetime import timedelta
 from typing import Any
 
+import pytest
+from django.utils import timezone
+
+from dispatch.facts import build_tech_facts
+from dispatch.learning.db import history_records
+from dispatch.learning.experience import ExperienceLearner
 from dispatch.learning.training import train_models
 from dispatch.models import ModelVersion, TechnicianExperience
 
@@ -58,3 +65,21 @@ def test_train_models_keeps_only_the_newest_classifier_files(desk: Any, settings
         f"{v.version}.joblib" for v in versions[1:]
     )
     assert ModelVersion.objects.get(pk=versions[0].pk).classifier_path == ""
+
+
+def test_production_facts_carry_the_same_standing_as_the_replay_learner(desk: Any) -> None:
+    train_models()
+    records = history_records(text=False)
+    learner = ExperienceLearner()
+    learner.extend(records)
+    learner.advance(max(r.resolved_at for r in records) + timedelta(seconds=1))
+    facts = {t.id: t for t in build_tech_facts(now=timezone.now(), excluded_statuses=[])}
+    for tech in ("tech-emma", "tech-nate", "tech-pat"):
+        assert facts[tech].board_experience["Service Desk"].relative == pytest.approx(
+            learner.relative(tech, "board", "Service Desk"), abs=1e-4
+        )
+    emma = facts["tech-emma"].experience
+    assert emma["Email Support"].relative == 1.0
+    assert emma["Email Support"].typical_hours == pytest.approx(learner.typical_hours("category", "Email Support"))
+    assert emma["*"].typical_hours == pytest.approx(learner.typical_hours("all", ""))
+    assert facts["tech-idle"].board_experience == {}

@@ -133,3 +133,14 @@ def test_without_force_assignment_an_unqualified_wait_is_escalated_before_the_de
     desk = make_desk([tech(0, {"VMware": 3})], [t], force_assignment=False)
     Simulation(desk, EngineDispatcher("hybrid", 1)).run()
     assert t.first_assigned == t.response_due - 30
+
+
+def test_forcing_only_urgent_tickets_lets_a_medium_wait_but_places_a_high_at_once() -> None:
+    from bench.simulate.dispatchers import EngineDispatcher
+
+    medium = ticket(0, "Printers", u=(0.99,) * 12)
+    high = ticket(1, "Printers", priority="High", u=(0.99,) * 12)
+    desk = make_desk([tech(0, {"VMware": 3})], [medium, high], force_urgent_only=True)
+    Simulation(desk, EngineDispatcher("hybrid", 1)).run()
+    assert medium.first_assigned == medium.response_due - 30
+    assert high.first_assigned is not None and high.first_assigned - high.created < 1.0

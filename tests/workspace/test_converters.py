@@ -92,6 +92,15 @@ def test_bpi_limit_and_cli(tmp_path):
     assert [h.ticket_id for h in read_workspace(out).history] == ["I-1", "I-2", "I-3"]
 
 
+def test_bpi_capacity_is_what_people_held_open_unless_given():
+    history = [
+        {"resolved_by": "bpi-a", "opened_at": f"2011-01-03T{9 + i:02d}:00:00+00:00",
+         "resolved_at": "2011-02-01T00:00:00+00:00"} for i in range(12)
+    ]  # fmt: skip
+    assert bpi_to_workspace.observed_capacity(history) == 11  # the 12th arrived while 11 were open
+    assert bpi_to_workspace.observed_capacity(history[:3]) == 10  # never below the engine's default
+
+
 # --------------------------------------------------------------------------- ATA and Endava, on hand-made files
 
 

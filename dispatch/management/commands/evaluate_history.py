@@ -102,6 +102,17 @@ def format_table(result: ReplayResult) -> str:
     ]
     for name, v in rows:
         lines.append(f"{name:<{width}}  {v['1']:>6.1%} {v['3']:>6.1%} {v['5']:>6.1%}")
+    assignable = result.extra.get("assignable") or {}
+    if assignable.get("tickets"):
+        share = assignable["tickets"] / result.tickets if result.tickets else 0.0
+        lines += [
+            "",
+            f"where the resolver was assignable under today's policy (on shift, allowed by the rules, "
+            f"meeting the skill threshold): {assignable['tickets']} tickets ({share:.0%})",
+        ]
+        for name in ("engine", "category_most_frequent"):
+            v = assignable[name]
+            lines.append(f"{name.replace('_', ' '):<{width}}  {v['1']:>6.1%} {v['3']:>6.1%} {v['5']:>6.1%}")
     if result.category_accuracy is not None:
         acc = result.category_accuracy
         lines += ["", f"category model: top-1 {acc['1']:.1%}, top-3 {acc['3']:.1%}"]
