@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -50,3 +51,14 @@ def api(dispatcher: Any) -> ApiClient:
 def manager_api(manager: Any) -> ApiClient:
     _, raw = ApiToken.issue(manager)
     return ApiClient(raw)
+
+
+@pytest.fixture
+def eager() -> Iterator[None]:
+    """Celery tasks run in-process for this test, as in the demo (no worker)."""
+    from config.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before

@@ -5,13 +5,11 @@ the demo (no worker)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from config.celery import app
 from dispatch.models import Decision, Ticket
 from psa import sync
 from psa.models import PsaConnection
@@ -25,14 +23,6 @@ pytestmark = pytest.mark.browser
 
 # The browser is tests/browser/conftest.py's session fixture: one Playwright per test run
 # (a second sync Playwright cannot start while the first one's event loop is running).
-@pytest.fixture
-def eager() -> Iterator[None]:
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
-
-
 @pytest.mark.parametrize("vendor", VENDORS)
 def test_a_psa_ticket_reaches_the_queue_and_approval_pushes_it_back(
     vendor: str, live_server: Any, transactional_db: Any, browser: Any, eager: None

@@ -175,8 +175,7 @@ def make_workspace() -> dict[str, Any]:
     }
 
 
-@pytest.fixture(autouse=True)
-def fresh_backend_caches() -> None:
+def clear_backend_caches() -> None:
     """Per-process caches (codebases, zones, tokens, signing keys) must not leak between
     simulators that happen to reuse a port."""
     for cache in (
@@ -186,6 +185,11 @@ def fresh_backend_caches() -> None:
         HaloBackend._tokens,
     ):
         cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def fresh_backend_caches() -> None:
+    clear_backend_caches()
 
 
 @pytest.fixture

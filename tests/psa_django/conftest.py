@@ -12,13 +12,10 @@ import pytest
 from django.test import Client
 
 from psa import sync
-from psa.backends.autotask import AutotaskBackend
-from psa.backends.connectwise import ConnectWiseBackend
-from psa.backends.halopsa import HaloBackend
 from psa.models import PsaConnection
 from psa.simulator import VENDORS, serve_in_thread
 from psa.simulator.base import SimServer
-from tests.psa.conftest import CREDENTIALS, FAST, WEBHOOK_SECRET, make_workspace
+from tests.psa.conftest import CREDENTIALS, FAST, WEBHOOK_SECRET, clear_backend_caches, make_workspace
 
 # Deliveries to a port nobody listens on fail at once, but the simulator logs url, headers
 # and body, which the tests post to the Django endpoint themselves.
@@ -65,13 +62,7 @@ def fast_backends(monkeypatch: pytest.MonkeyPatch) -> None:
     """Quick retries, and no per-process cache (codebase, zone, token, signing key) leaking
     from one simulator to the next that happens to reuse its port."""
     monkeypatch.setattr(sync, "BACKEND_OPTIONS", {"retry": FAST})
-    for cache in (
-        ConnectWiseBackend._codebases,
-        ConnectWiseBackend._signing_keys,
-        AutotaskBackend._zones,
-        HaloBackend._tokens,
-    ):
-        cache.clear()
+    clear_backend_caches()
     sync._company_ids.clear()
 
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from config.celery import app
 from dispatch.models import Ticket
 from psa import tasks
 from psa.models import PsaConnection
@@ -15,14 +13,6 @@ from tests.psa.conftest import WRONG_CREDENTIALS
 from tests.psa_django.conftest import Sim
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def eager() -> Iterator[None]:
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
 
 
 @pytest.mark.parametrize("vendor", ["connectwise"])
