@@ -79,9 +79,8 @@ def blend_affinity(skill: float, affinity: float) -> float:
 
 def affinity_reason(affinity: float, ticket: TicketFacts) -> str:
     """For the dispatcher: where this technician stands among who history says resolves it."""
-    what = " and ".join(
-        x for x in (ticket.category and f"{ticket.category} tickets", ticket.company_name and f"for {ticket.company_name}") if x
-    ) or "this kind of ticket"
+    kind = f"{ticket.category} tickets" if ticket.category else "tickets"
+    what = f"{ticket.company_name}'s {kind}" if ticket.company_name else kind
     if affinity >= 0.995:
         return f"history: the likeliest resolver of {what}"
     if affinity >= 0.01:

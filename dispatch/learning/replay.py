@@ -30,9 +30,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from dispatch.engine.types import PRIORITY_WORKLOAD_WEIGHT, GeoPoint, Policy, TechFacts, TicketFacts, Workload
-
 from dispatch.engine.affinity import AFFINITY_FEATURES
+from dispatch.engine.types import PRIORITY_WORKLOAD_WEIGHT, GeoPoint, Policy, TechFacts, TicketFacts, Workload
 
 from .affinity import AffinityModel, Featurizer, engine_affinity_rows
 from .experience import ALL_KEY, HALF_LIFE_DAYS, PRIOR_STRENGTH, ExperienceLearner, HistoryRecord

@@ -19,10 +19,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from dispatch.engine.affinity import AFFINITY_FEATURES
 from dispatch.models import ModelVersion, TechnicianExperience
 from skills.models import Technician
-
-from dispatch.engine.affinity import AFFINITY_FEATURES
 
 from . import classifier
 from .affinity import fit_engine_affinity

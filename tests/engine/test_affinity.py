@@ -41,7 +41,7 @@ def test_the_customers_regular_resolver_ranks_first_among_equally_skilled():
     r = rank(tk, [stranger, regular], policy(affinity_weights=WEIGHTS))
     assert r.selected == "regular"
     skill = next(f for f in r.candidates[0].breakdown if f.factor == "skill")
-    assert "history: the likeliest resolver of Email Support tickets and for Acme Corporation" in skill.reason
+    assert "history: the likeliest resolver of Acme Corporation's Email Support tickets" in skill.reason
 
 
 def test_affinity_does_not_lift_anyone_over_the_skill_threshold():
