@@ -70,3 +70,18 @@ def test_the_runner_up_is_told_it_has_less_history_with_this_work():
     r = rank(tk, [stranger, regular], policy(affinity_weights=WEIGHTS))
     loser = next(c for c in r.candidates if c.tech_id == "stranger")
     assert loser.reason_not_selected.startswith("Less history with this kind of ticket (0% vs 100% as likely")
+
+
+def test_a_batch_gives_each_ticket_to_its_categorys_regular_over_an_idle_newcomer():
+    from dispatch.engine import rank_batch
+
+    email = tech("email", skills=SKILLED, active_tickets=3, experience={"Email Support": experience(15)})
+    network = tech("network", skills=SKILLED, active_tickets=3, experience={"Network": experience(15)})
+    idle = tech("idle", skills=SKILLED)
+    tickets = [ticket("T1", category_required_skills=("Exchange",)),
+               ticket("T2", category="Network", category_required_skills=("Exchange",))]
+    assert "idle" in [r.selected for r in rank_batch(tickets, [email, network, idle], policy())]
+    rankings = rank_batch(tickets, [idle, network, email], policy(affinity_weights=WEIGHTS))
+    assert [r.selected for r in rankings] == ["email", "network"]
+    for c in (c for r in rankings for c in r.candidates):
+        assert round(sum(f.points for f in c.breakdown), 1) == c.score
