@@ -16,6 +16,7 @@ from typing import Any
 from django.db.models import Count, F, FloatField, Max, Prefetch, Q, Sum
 from django.db.models.functions import Coalesce, Greatest
 
+from dispatch.engine.affinity import AFFINITY_FEATURES
 from dispatch.engine.types import (
     PRIORITY_WORKLOAD_WEIGHT,
     SKILL_LEVELS,
@@ -31,7 +32,7 @@ from dispatch.engine.types import (
     TicketFacts,
     Workload,
 )
-from dispatch.models import Assignment, Company, DispatchSettings, TechnicianExperience, Ticket
+from dispatch.models import Assignment, Company, DispatchSettings, ModelVersion, TechnicianExperience, Ticket
 from dispatch.models import Rule as RuleModel
 from skills.models import OnCall, Technician, TimeOff
 from skills.models import Shift as ShiftModel
@@ -73,8 +74,19 @@ def policy_from_settings(
     return replace(policy, **overrides) if overrides else policy
 
 
+def active_affinity_weights() -> tuple[float, ...]:
+    """One query: the history-affinity weights `train_models` fitted for the active model
+    version; empty when there is none, or when it was fitted on other features."""
+    metrics = ModelVersion.objects.filter(active=True).values_list("metrics", flat=True).first() or {}
+    fitted = metrics.get("affinity") or {}
+    if tuple(fitted.get("features") or ()) != AFFINITY_FEATURES:
+        return ()
+    return tuple(float(w) for w in fitted.get("weights") or ())
+
+
 def load_policy(*, now: datetime, **overrides: Any) -> Policy:
-    """Two queries: the settings row and the enabled rules."""
+    """Three queries: the settings row, the enabled rules and the active model's affinity weights."""
+    overrides.setdefault("affinity_weights", active_affinity_weights())
     return policy_from_settings(DispatchSettings.load(), RuleModel.objects.filter(enabled=True), now=now, **overrides)
 
 

@@ -19,7 +19,13 @@ from django.utils import timezone
 from dispatch import engine
 from dispatch.documents import breakdown
 from dispatch.engine.types import FACTORS, Ranking
-from dispatch.facts import build_tech_facts, open_unassigned_tickets, policy_from_settings, ticket_facts
+from dispatch.facts import (
+    active_affinity_weights,
+    build_tech_facts,
+    open_unassigned_tickets,
+    policy_from_settings,
+    ticket_facts,
+)
 from dispatch.models import DispatchSettings, Rule, Ticket
 from dispatch.services import ticket_rank
 from dispatch.views_common import FAILURE_SHORT
@@ -160,8 +166,9 @@ def queue_preview(
     current_rules = list(Rule.objects.filter(enabled=True))
     new_settings = proposed_settings or current_settings
     new_rules = [r for r in (proposed_rules if proposed_rules is not None else current_rules) if r.enabled]
-    before_policy = policy_from_settings(current_settings, current_rules, now=at)
-    after_policy = policy_from_settings(new_settings, new_rules, now=at)
+    affinity = active_affinity_weights()  # the same learned history on both sides
+    before_policy = policy_from_settings(current_settings, current_rules, now=at, affinity_weights=affinity)
+    after_policy = policy_from_settings(new_settings, new_rules, now=at, affinity_weights=affinity)
     before_techs = build_tech_facts(
         now=at, excluded_statuses=list(current_settings.workload_excluded_statuses)
     )

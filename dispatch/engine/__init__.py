@@ -16,7 +16,7 @@ from .factors import skill_match, sla_risk, sla_urgency
 from .ranking import rank
 from .rules import rule_matches, validate_rule
 
-ENGINE_VERSION = "engine-1.0"
+ENGINE_VERSION = "engine-1.1"
 
 __all__ = [
     "ENGINE_VERSION",

@@ -130,6 +130,8 @@ def _factor_phrase(factor: str, d: Draft, c: Draft, ev: Evaluation) -> str:
     if factor == "skill":
         if d.skill.pct < c.skill.pct - 0.5:
             return f"lower skill match ({d.skill.pct:.0f}% vs {c.skill.pct:.0f}%)"
+        if d.affinity is not None and c.affinity is not None and d.affinity < c.affinity - 0.005:
+            return f"less history with this kind of ticket ({d.affinity:.0%} vs {c.affinity:.0%} as likely to resolve it)"
         return "seniority less suited to this work"
     if factor == "workload":
         if (

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from . import explain
+from .affinity import affinities, affinity_reason, blend_affinity
 from .availability import aware, in_business_hours, is_available, next_available, on_call_at
 from .factors import (
     SkillAssessment,
@@ -71,6 +72,7 @@ class Draft:
     points: tuple[float, ...] = ()
     bonus_points: float = 0.0
     tier: int | None = None  # None: not eligible; 0 best; +1 needs overflow; +2 below skill threshold
+    affinity: float | None = None  # 0..1 relative likelihood of resolving it, from history
 
 
 @dataclass
@@ -174,6 +176,11 @@ def _finish(d: Draft, ev: Evaluation, lower_qualifies: bool) -> None:
     mult, note = seniority_fit(ev.ticket, d.tech, lower_qualifies)
     d.values["skill"] = min(1.0, d.skill.pct / 100 * mult)
     d.reasons["skill"] = skill_reason(d.skill, note)
+    if d.affinity is not None:
+        # The skill threshold (skill_ok) stays on the matrix match: history re-orders the
+        # people the desk may assign, it does not make anyone qualified.
+        d.values["skill"] = blend_affinity(d.values["skill"], d.affinity)
+        d.reasons["skill"] += "; " + affinity_reason(d.affinity, ev.ticket)
     d.points, d.bonus_points, d.score = compose([d.values[f] for f in FACTORS], ev.weight_list, d.bonus)
     policy = ev.policy
     needs_overflow = d.at_capacity and not policy.override_workload_limit
@@ -232,6 +239,11 @@ def evaluate(
     lower_qualifies = any(
         d.hard_ok and d.available and d.skill_ok and d.tech.seniority in ("junior", "mid") for d in ev.drafts
     )
+    if policy.affinity_weights:
+        found = affinities([d.tech for d in ev.drafts], ticket, policy.affinity_weights)
+        if found is not None:
+            for d, a in zip(ev.drafts, found, strict=True):
+                d.affinity = a
     for d in ev.drafts:
         _finish(d, ev, lower_qualifies)
     return ev

@@ -203,6 +203,9 @@ class Policy:
     force_assignment: bool = True
     override_workload_limit: bool = False
     escalation_email: str = ""
+    # Fitted history-affinity weights (dispatch.engine.affinity.AFFINITY_FEATURES order), from the
+    # active model version; empty: the skill factor uses the skills matrix and experience alone.
+    affinity_weights: tuple[float, ...] = ()
     # For round robin: the technician ids in rotation order (most recently assigned last).
     # When empty, round robin orders by TechFacts.last_assigned_at.
 

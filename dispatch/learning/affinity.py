@@ -1,6 +1,9 @@
-"""A learned "who would resolve this" ranker, for the replay's diagnostics.
+"""Learned "who would resolve this" rankers: the engine's history affinity and a diagnostic.
 
-Not used by the engine: it measures how much history alone (experience on the ticket's
+`fit_engine_affinity` fits the weights of `dispatch.engine.affinity` (history features only,
+computed from the same `TechFacts` the engine ranks) on past tickets, each seen as of its own
+opening; `train_models` stores them with the model version and the replay refits them on the
+training period. `AffinityModel` with `Featurizer` is the replay's diagnostic: it measures how much history alone (experience on the ticket's
 category, board and company, recent activity, current workload, being on shift) predicts the
 resolver, so the engine's ranking can be compared with what its history inputs could give.
 
@@ -17,6 +20,9 @@ from datetime import datetime
 
 import numpy as np
 from scipy.optimize import minimize
+
+from dispatch.engine.affinity import AFFINITY_FEATURES, affinity_features
+from dispatch.engine.types import TechFacts, TicketFacts
 
 from .experience import ALL_KEY, ExperienceLearner, HistoryRecord
 
@@ -76,8 +82,8 @@ class Featurizer:
 
 
 class AffinityModel:
-    def __init__(self) -> None:
-        self.weights = np.zeros(len(FEATURES))
+    def __init__(self, n_features: int = len(FEATURES)) -> None:
+        self.weights = np.zeros(n_features)
         self.weights[0] = 1.0  # before fitting: "most experienced on the category"
         self.examples: list[tuple[np.ndarray, int]] = []
 
@@ -113,3 +119,55 @@ class AffinityModel:
 
     def describe(self) -> dict[str, float]:
         return {name: round(float(w), 3) for name, w in zip(FEATURES, self.weights, strict=True)}
+
+
+AFFINITY_EXAMPLES = 1500  # latest resolved tickets the engine's affinity weights are fitted on
+
+
+def engine_affinity_rows(
+    learner: ExperienceLearner, index: dict[str, int], record: HistoryRecord
+) -> np.ndarray:
+    """The engine's affinity features for every technician in `index`, from the facts the
+    learner gives as of its instant (the replay's and production's experience inputs)."""
+    techs = learner.technicians()
+    facts = [
+        TechFacts(
+            id=t,
+            name=t,
+            experience=learner.engine_experience(t, record.category),
+            board_experience=learner.board_experience(t, record.board),
+            company_history=learner.company_history(t, record.company),
+        )
+        for t in techs
+    ]
+    ticket = TicketFacts(id=record.ticket_id or "", category=record.category, board=record.board or "",
+                         company_id=record.company)
+    x = np.zeros((len(index), len(AFFINITY_FEATURES)))
+    if facts:
+        x[[index[t] for t in techs]] = np.asarray(affinity_features(facts, ticket))
+    return x
+
+
+def fit_engine_affinity(
+    records: Sequence[HistoryRecord],
+    learner: ExperienceLearner,
+    roster: Sequence[str],
+    *,
+    examples: int = AFFINITY_EXAMPLES,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[float, ...]:
+    """Fit the engine's affinity weights on the latest `examples` resolved tickets of `records`
+    (in opening order), each featurised as of its opening: `learner` must be fed the history
+    and not yet advanced past the first of them. Empty when there is too little history."""
+    index = {t: i for i, t in enumerate(roster)}
+    chosen = [r for r in records if r.tech and r.tech in index][-examples:]
+    model = AffinityModel(len(AFFINITY_FEATURES))
+    for i, r in enumerate(chosen):
+        learner.advance(r.opened_at)
+        model.observe(engine_affinity_rows(learner, index, r), index[r.tech])  # type: ignore[index]
+        if progress is not None:
+            progress(i + 1, len(chosen))
+    if len(model.examples) < 20:
+        return ()
+    model.fit()
+    return tuple(round(float(w), 6) for w in model.weights)

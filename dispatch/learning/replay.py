@@ -30,9 +30,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from dispatch.engine.affinity import AFFINITY_FEATURES
 from dispatch.engine.types import PRIORITY_WORKLOAD_WEIGHT, GeoPoint, Policy, TechFacts, TicketFacts, Workload
 
-from .affinity import AffinityModel, Featurizer
+from .affinity import AffinityModel, Featurizer, engine_affinity_rows
 from .experience import ALL_KEY, HALF_LIFE_DAYS, PRIOR_STRENGTH, ExperienceLearner, HistoryRecord
 
 KS: tuple[int, ...] = (1, 3, 5)
@@ -357,10 +358,14 @@ def replay(
     classifier_fit: Callable[[list[str], list[str]], Any] | None = None,
     rank: Callable[..., Any] | None = None,
     learned_ranker: bool = True,
+    engine_affinity: bool = True,
     progress: Progress | None = None,
 ) -> ReplayResult:
     """Replay the test period; see the module docstring. `category_model=None`: evaluate the
-    text model when history has text. `rank` defaults to `dispatch.engine.rank`."""
+    text model when history has text. `rank` defaults to `dispatch.engine.rank`.
+    `engine_affinity`: fit the engine's history-affinity weights on the training period, as
+    `train_models` does on all history, and rank with them (False: rank without, whatever the
+    policy carries)."""
     if rank is None:
         from dispatch.engine import rank
     started = _time.perf_counter()
@@ -372,7 +377,12 @@ def replay(
     learner.extend(records)
     workload = WorkloadTracker(records)
     baselines = Baselines(learner, workload)
-    affinity = _fit_affinity(train, roster, learner, workload, AFFINITY_EXAMPLES) if learned_ranker else None
+    affinity, engine_weights = _fit_affinity(
+        train, roster, learner, workload, AFFINITY_EXAMPLES, diagnostic=learned_ranker, engine=engine_affinity
+    )
+    # Never the policy's own weights: in a database those were fitted on all history, the test
+    # period included.
+    policy = replace(policy, affinity_weights=engine_weights)
     names = ("engine", *BASELINES, *DIAGNOSTICS)
     hits = {name: {k: 0 for k in KS} for name in names}
     errors: dict[str, int] = {}
@@ -445,6 +455,9 @@ def replay(
             },
             **{name: rates[name] for name in DIAGNOSTICS if name != "learned_history_ranker" or affinity},
             "learned_history_weights": affinity[0].describe() if affinity else None,
+            "engine_affinity_weights": dict(zip(AFFINITY_FEATURES, engine_weights, strict=True))
+            if engine_weights
+            else None,
             "classifier_fits": text_model.fits if text_model is not None else [],
             "half_life_days": half_life_days,
             "prior_strength": prior_strength,
@@ -472,19 +485,36 @@ def _fit_affinity(
     learner: ExperienceLearner,
     workload: WorkloadTracker,
     examples: int,
-) -> tuple[AffinityModel, Featurizer] | None:
-    """Fit the diagnostic ranker on the latest training-period tickets, each seen as of its opening."""
+    *,
+    diagnostic: bool = True,
+    engine: bool = True,
+) -> tuple[tuple[AffinityModel, Featurizer] | None, tuple[float, ...]]:
+    """Fit the diagnostic ranker and the engine's affinity weights on the latest training-period
+    tickets, each seen as of its opening (one pass: the learner only moves forward). The engine's
+    are fitted as `dispatch.learning.affinity.fit_engine_affinity` does in `train_models`."""
     from dispatch.engine.availability import is_available
 
+    if not diagnostic and not engine:
+        return None, ()
     by_id = {t.id: t for t in roster}
     featurizer = Featurizer([t.id for t in roster], lambda tech, at: is_available(by_id[tech], at)[0])
     model = AffinityModel()
+    engine_model = AffinityModel(len(AFFINITY_FEATURES))
     for r in [r for r in train if r.tech][-examples:]:
         learner.advance(r.opened_at)
         workload.advance(r.opened_at)
-        model.observe(featurizer.rows(learner, workload.count, r), featurizer.index[r.tech])  # type: ignore[index]
-    model.fit()
-    return model, featurizer
+        actual = featurizer.index[r.tech]  # type: ignore[index]
+        if diagnostic:
+            model.observe(featurizer.rows(learner, workload.count, r), actual)
+        if engine:
+            engine_model.observe(engine_affinity_rows(learner, featurizer.index, r), actual)
+    weights: tuple[float, ...] = ()
+    if engine and len(engine_model.examples) >= 20:
+        engine_model.fit()
+        weights = tuple(round(float(w), 6) for w in engine_model.weights)
+    if diagnostic:
+        model.fit()
+    return ((model, featurizer) if diagnostic else None), weights
 
 
 def _score(hits: dict[int, int], order: Sequence[str], actual: str | None) -> None:

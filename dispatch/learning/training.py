@@ -19,12 +19,21 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from dispatch.engine.affinity import AFFINITY_FEATURES
 from dispatch.models import ModelVersion, TechnicianExperience
 from skills.models import Technician
 
 from . import classifier
+from .affinity import fit_engine_affinity
 from .db import history_records
-from .experience import HALF_LIFE_DAYS, PRIOR_STRENGTH, HistoryRecord, SliceStats, compute_experience
+from .experience import (
+    HALF_LIFE_DAYS,
+    PRIOR_STRENGTH,
+    ExperienceLearner,
+    HistoryRecord,
+    SliceStats,
+    compute_experience,
+)
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
@@ -74,6 +83,23 @@ def classifier_holdout(texts: list[str], labels: list[str]) -> dict[str, Any]:
     }
 
 
+def affinity_metrics(
+    records: list[HistoryRecord], half_life_days: float, prior_strength: float, progress: Progress
+) -> dict[str, Any]:
+    """The engine's history-affinity weights, fitted on the latest resolved tickets, each seen
+    as of its opening (what the replay does on its training period)."""
+    ordered = sorted(records, key=lambda r: (r.opened_at, r.ticket_id))
+    roster = sorted({r.tech for r in ordered if r.tech})  # type: ignore[type-var]
+    learner = ExperienceLearner(half_life_days, prior_strength)
+    learner.extend(ordered)
+    weights = fit_engine_affinity(
+        ordered, learner, roster, progress=lambda done, total: progress("affinity", done, total)
+    )
+    if not weights:
+        return {}
+    return {"features": list(AFFINITY_FEATURES), "weights": list(weights)}
+
+
 def _version_name(digest: str) -> str:
     base = f"{ALGORITHM}-{timezone.now():%Y%m%d-%H%M%S}-{digest[:8]}"
     name, n = base, 1
@@ -113,6 +139,7 @@ def train_models(
         "history_digest": digest,
         "classifier": {"labelled": len(texts), "classes": len(set(labels))},
     }
+    metrics["affinity"] = affinity_metrics(records, half_life_days, prior_strength, progress)
     pipeline = None
     if len(set(labels)) >= 2:
         metrics["classifier"].update(classifier_holdout(texts, labels))

@@ -66,6 +66,7 @@ def random_case(seed: int):
         allow_overflow_assignment=rng.random() < 0.3,
         weights={f: rng.random() for f in FACTORS},
         rules=(rule(then={"prefer": [f"t{rng.randint(0, 5)}"], "points": rng.choice([5, 10, 60, -20])}),),
+        affinity_weights=tuple(rng.uniform(-2, 2) for _ in range(6)) if rng.random() < 0.5 else (),
     )
     return tk, techs, pol
 

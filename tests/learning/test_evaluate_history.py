@@ -22,3 +22,12 @@ def test_evaluate_history_finds_the_specialist(desk: Any, tmp_path: Any) -> None
     call_command("evaluate_history", "--json", str(out), verbosity=0)
     doc = json.loads(out.read_text())
     assert doc["topk"]["1"] == 1.0 and doc["category_accuracy"]["1"] == 1.0
+
+
+def test_evaluate_history_prints_the_engine_affinity_fitted_on_the_training_period(desk: Any) -> None:
+    from io import StringIO
+
+    out = StringIO()
+    call_command("evaluate_history", stdout=out)
+    line = next(x for x in out.getvalue().splitlines() if x.startswith("engine history affinity"))
+    assert "category +" in line  # each category has its own specialist

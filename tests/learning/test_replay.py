@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from dispatch.engine.types import Policy, TechFacts, Workload
@@ -75,3 +76,21 @@ def test_the_replay_and_the_learner_do_not_import_django():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_replay_fits_the_engine_affinity_on_the_training_period_only():
+    techs = [TechFacts(id=t, name=t) for t in ("emma", "nate", "pat", "idle")]
+    history = specialist_history()
+    swapped = history[:45] + [replace(r, tech="idle") for r in history[45:]]  # the test period
+    weights = [
+        replay(h, techs, Policy(now=T0), holdout=0.25, learned_ranker=False).extra["engine_affinity_weights"]
+        for h in (history, swapped)
+    ]
+    assert weights[0] == weights[1] and weights[0]["category"] > 0
+
+
+def test_replay_never_ranks_with_the_policys_own_affinity_weights():
+    techs = [TechFacts(id=t, name=t) for t in ("emma", "nate", "pat", "idle")]
+    misleading = Policy(now=T0, affinity_weights=(-5.0, -5.0, 0.0, 0.0, 0.0, 0.0))
+    result = replay(specialist_history(), techs, misleading, holdout=0.25, engine_affinity=False)
+    assert result.topk["1"] == 1.0 and result.extra["engine_affinity_weights"] is None

@@ -83,3 +83,44 @@ def test_production_facts_carry_the_same_standing_as_the_replay_learner(desk: An
     assert emma["Email Support"].typical_hours == pytest.approx(learner.typical_hours("category", "Email Support"))
     assert emma["*"].typical_hours == pytest.approx(learner.typical_hours("all", ""))
     assert facts["tech-idle"].board_experience == {}
+
+
+def test_train_models_stores_history_affinity_weights_that_production_ranks_with(desk: Any) -> None:
+    from dispatch.engine.affinity import AFFINITY_FEATURES
+    from dispatch.facts import load_policy
+
+    fitted = train_models().metrics["affinity"]
+    assert fitted["features"] == list(AFFINITY_FEATURES)
+    by_name = dict(zip(fitted["features"], fitted["weights"], strict=True))
+    assert by_name["category"] > 0  # each category has its own specialist
+    assert load_policy(now=timezone.now()).affinity_weights == tuple(fitted["weights"])
+
+
+def test_production_ignores_affinity_weights_fitted_on_other_features(desk: Any) -> None:
+    from dispatch.facts import load_policy
+
+    version = train_models()
+    version.metrics["affinity"] = {"features": ["category", "workload"], "weights": [1.0, 0.5]}
+    version.save()
+    assert load_policy(now=timezone.now()).affinity_weights == ()
+
+
+def test_production_affinity_features_match_the_replay_learners(desk: Any) -> None:
+    from dataclasses import replace
+
+    from dispatch.engine.affinity import affinity_features
+    from dispatch.engine.types import TicketFacts
+    from dispatch.learning.affinity import engine_affinity_rows
+
+    train_models()
+    records = history_records(text=False)
+    learner = ExperienceLearner()
+    learner.extend(records)
+    learner.advance(max(r.resolved_at for r in records) + timedelta(seconds=1))
+    facts = build_tech_facts(now=timezone.now(), excluded_statuses=[])
+    ticket = TicketFacts(id="new", category="Network", board="Service Desk", company_id="acme")
+    record = replace(records[-1], category="Network", board="Service Desk", company="acme")
+    replayed = engine_affinity_rows(learner, {t.id: i for i, t in enumerate(facts)}, record)
+    produced = [x for row in affinity_features(facts, ticket) for x in row]
+    assert produced == pytest.approx(replayed.ravel().tolist(), abs=1e-4)
+    assert replayed[[t.id for t in facts].index("tech-nate")][0] > 0

@@ -123,6 +123,11 @@ def format_table(result: ReplayResult) -> str:
         lines.append(
             "learned history ranker weights: " + ", ".join(f"{k} {v:+.2f}" for k, v in weights.items())
         )
+    fitted = result.extra.get("engine_affinity_weights")
+    lines.append(
+        "engine history affinity weights (fitted on the training period): "
+        + (", ".join(f"{k} {v:+.2f}" for k, v in fitted.items()) if fitted else "none (too little history)")
+    )
     errors = result.extra.get("errors") or {}
     if errors:
         lines.append(

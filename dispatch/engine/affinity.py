@@ -1,0 +1,88 @@
+"""History affinity: how likely each technician is to be the one who resolves this ticket,
+from a conditional logit fitted on past tickets (`dispatch.learning.affinity`, run by
+`train_models` and, with no peeking, by the replay).
+
+Pure Python over the technicians' facts, so production (`dispatch.facts` -> `Policy`), the
+replay and the simulator compute it the same way. Only history features: availability and
+workload are the engine's own factors, and a fitted weight on workload says busy people are
+*more* likely to resolve the next ticket, which a dispatcher balancing load does not want.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from .types import TechFacts, TicketFacts
+
+AFFINITY_FEATURES: tuple[str, ...] = (
+    "category",  # log(1 + decayed resolved on the ticket's category)
+    "category_share",  # that count as a share of everyone's on the category
+    "board",  # log(1 + decayed resolved on the ticket's board)
+    "company",  # log(1 + tickets resolved for the ticket's company)
+    "overall",  # log(1 + decayed resolved overall)
+    "active_this_week",  # log(1 + resolved in the last 7 days)
+)
+
+
+def affinity_features(techs: Sequence[TechFacts], ticket: TicketFacts) -> list[list[float]]:
+    """One feature row per technician (AFFINITY_FEATURES order)."""
+    rows: list[list[float]] = []
+    cat_counts: list[float] = []
+    for t in techs:
+        cat = t.experience.get(ticket.category) if ticket.category else None
+        board = t.board_experience.get(ticket.board) if ticket.board else None
+        comp = t.company_history.get(ticket.company_id) if ticket.company_id else None
+        overall = t.experience.get("*")
+        n_cat = max(0.0, cat.resolved) if cat is not None else 0.0
+        cat_counts.append(n_cat)
+        rows.append(
+            [
+                math.log1p(n_cat),
+                0.0,
+                math.log1p(max(0.0, board.resolved)) if board is not None else 0.0,
+                math.log1p(max(0, comp.tickets)) if comp is not None else 0.0,
+                math.log1p(max(0.0, overall.resolved)) if overall is not None else 0.0,
+                math.log1p(max(0, overall.resolved_this_week)) if overall is not None else 0.0,
+            ]
+        )
+    total = sum(cat_counts)
+    if total > 0:
+        for row, n in zip(rows, cat_counts, strict=True):
+            row[1] = n / total
+    return rows
+
+
+def affinities(
+    techs: Sequence[TechFacts], ticket: TicketFacts, weights: Sequence[float]
+) -> list[float] | None:
+    """Per technician, 0..1: their fitted probability of resolving the ticket relative to the
+    likeliest technician's (1 for the likeliest). None when history says nothing about anyone
+    (every row zero) or the weights do not fit the features."""
+    if len(weights) != len(AFFINITY_FEATURES) or not techs:
+        return None
+    rows = affinity_features(techs, ticket)
+    if not any(any(row) for row in rows):
+        return None
+    scores = [sum(w * x for w, x in zip(weights, row, strict=True)) for row in rows]
+    top = max(scores)
+    return [math.exp(s - top) for s in scores]
+
+
+AFFINITY_BLEND = 0.5  # share of the skill factor given to history affinity when it is known
+
+
+def blend_affinity(skill: float, affinity: float) -> float:
+    """The skill factor with history affinity blended in (both 0..1, so the result is too)."""
+    return (1 - AFFINITY_BLEND) * skill + AFFINITY_BLEND * min(1.0, max(0.0, affinity))
+
+
+def affinity_reason(affinity: float, ticket: TicketFacts) -> str:
+    """For the dispatcher: where this technician stands among who history says resolves it."""
+    kind = f"{ticket.category} tickets" if ticket.category else "tickets"
+    what = f"{ticket.company_name}'s {kind}" if ticket.company_name else kind
+    if affinity >= 0.995:
+        return f"history: the likeliest resolver of {what}"
+    if affinity >= 0.01:
+        return f"history: {affinity:.0%} as likely as the likeliest resolver of {what}"
+    return f"history: rarely resolves {what}"

@@ -1,0 +1,87 @@
+from dispatch.engine import rank
+from dispatch.engine.affinity import AFFINITY_FEATURES, affinities, affinity_features
+
+from .builders import experience, history, policy, tech, ticket
+
+# Category count and customer history matter, overall volume counts against (a generalist).
+WEIGHTS = (1.2, 1.0, 0.4, 0.9, -0.9, 0.0)
+SKILLED = {"Exchange": 3}
+
+
+def test_affinity_is_one_for_the_likeliest_resolver_and_relative_below():
+    regular = tech("regular", experience={"Email Support": experience(20), "*": experience(25)})
+    newcomer = tech("newcomer", experience={"*": experience(2)})
+    values = affinities([newcomer, regular], ticket(), WEIGHTS)
+    assert values[1] == 1.0 and 0 < values[0] < 0.1
+
+
+def test_features_follow_the_declared_order():
+    t = tech(
+        experience={"Email Support": experience(3), "*": experience(7, resolved_this_week=2)},
+        board_experience={"Service Desk": experience(1)},
+        company_history={"acme": history(4)},
+    )
+    (row,) = affinity_features([t], ticket(board="Service Desk"))
+    assert dict(zip(AFFINITY_FEATURES, [round(x, 3) for x in row], strict=True)) == {
+        "category": 1.386, "category_share": 1.0, "board": 0.693,
+        "company": 1.609, "overall": 2.079, "active_this_week": 1.099,
+    }
+
+
+def test_no_history_for_anyone_gives_no_affinity():
+    assert affinities([tech("a"), tech("b")], ticket(), WEIGHTS) is None
+
+
+def test_the_customers_regular_resolver_ranks_first_among_equally_skilled():
+    tk = ticket(category_required_skills=("Exchange",))
+    stranger = tech("stranger", skills=SKILLED, experience={"*": experience(30)})
+    regular = tech("regular", skills=SKILLED, company_history={"acme": history(12)}, active_tickets=5,
+                   experience={"Email Support": experience(8), "*": experience(10)})
+    assert rank(tk, [stranger, regular], policy()).selected == "stranger"  # the idle one, without history
+    r = rank(tk, [stranger, regular], policy(affinity_weights=WEIGHTS))
+    assert r.selected == "regular"
+    skill = next(f for f in r.candidates[0].breakdown if f.factor == "skill")
+    assert "history: the likeliest resolver of Acme Corporation's Email Support tickets" in skill.reason
+
+
+def test_affinity_does_not_lift_anyone_over_the_skill_threshold():
+    tk = ticket(category_required_skills=("Exchange",))
+    unqualified = tech("unqualified", skills={"Exchange": 1}, company_history={"acme": history(50)})
+    qualified = tech("qualified", skills=SKILLED)
+    r = rank(tk, [unqualified, qualified], policy(affinity_weights=WEIGHTS, skill_match_threshold=60,
+                                                  force_assignment=False))
+    assert r.selected == "qualified"
+    assert "skill_threshold" in next(c for c in r.candidates if c.tech_id == "unqualified").blocked_by
+
+
+def test_without_weights_the_skill_factor_is_the_skill_match():
+    tk = ticket(category_required_skills=("Exchange",))
+    regular = tech("regular", skills=SKILLED, company_history={"acme": history(12)})
+    (c,) = rank(tk, [regular], policy()).candidates
+    skill = next(f for f in c.breakdown if f.factor == "skill")
+    assert skill.value == 1.0 and "history:" not in skill.reason
+
+
+def test_the_runner_up_is_told_it_has_less_history_with_this_work():
+    tk = ticket(category_required_skills=("Exchange",))
+    stranger = tech("stranger", skills=SKILLED, experience={"*": experience(30)})
+    regular = tech("regular", skills=SKILLED, company_history={"acme": history(12)},
+                   experience={"Email Support": experience(8), "*": experience(10)})
+    r = rank(tk, [stranger, regular], policy(affinity_weights=WEIGHTS))
+    loser = next(c for c in r.candidates if c.tech_id == "stranger")
+    assert loser.reason_not_selected.startswith("Less history with this kind of ticket (0% vs 100% as likely")
+
+
+def test_a_batch_gives_each_ticket_to_its_categorys_regular_over_an_idle_newcomer():
+    from dispatch.engine import rank_batch
+
+    email = tech("email", skills=SKILLED, active_tickets=3, experience={"Email Support": experience(15)})
+    network = tech("network", skills=SKILLED, active_tickets=3, experience={"Network": experience(15)})
+    idle = tech("idle", skills=SKILLED)
+    tickets = [ticket("T1", category_required_skills=("Exchange",)),
+               ticket("T2", category="Network", category_required_skills=("Exchange",))]
+    assert "idle" in [r.selected for r in rank_batch(tickets, [email, network, idle], policy())]
+    rankings = rank_batch(tickets, [idle, network, email], policy(affinity_weights=WEIGHTS))
+    assert [r.selected for r in rankings] == ["email", "network"]
+    for c in (c for r in rankings for c in r.candidates):
+        assert round(sum(f.points for f in c.breakdown), 1) == c.score
