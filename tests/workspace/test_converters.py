@@ -11,7 +11,11 @@ from bench import ata_to_workspace, bpi_to_workspace, endava_to_workspace
 from dispatch.workspace import read_workspace, validate_workspace
 
 FIXTURES = Path(__file__).parent / "fixtures"
-DATA = Path("/work/shared/data")
+# shared/ lies beside the checkout (CI's clone gets a copy there too)
+DATA = next(
+    (p for p in (Path(__file__).resolve().parents[3] / "shared" / "data", Path("/work/shared/data")) if p.exists()),
+    Path("/work/shared/data"),
+)
 needs_data = pytest.mark.skipif(not DATA.exists(), reason="the real data sets are not available")
 
 BPI_COLUMNS = ["case:concept:name", "org:group", "resource country", "organization country", "org:resource",
