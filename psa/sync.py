@@ -231,11 +231,12 @@ def _apply_owner(ctx: _Context, ticket: Ticket, psa_ticket: PsaTicket) -> bool:
     latest = (
         Assignment.objects.filter(ticket=ticket).order_by("-created_at", "-pk").first() if ticket.pk else None
     )
-    if latest is not None and latest.state in (OutboxState.PENDING, OutboxState.CLAIMED, OutboxState.FAILED):
-        # Not in the PSA yet (or waiting for the retry button): the PSA cannot have rejected it.
-        return False
     owner = psa_ticket.owner_external_id
     if owner is None:
+        if latest is not None and latest.state in (OutboxState.PENDING, OutboxState.CLAIMED, OutboxState.FAILED):
+            # Not in the PSA yet (or waiting for the retry button): an empty owner there is not
+            # a rejection, and must not undo our assignment.
+            return False
         if ticket.assigned_to_id is None:
             return False
         if latest is not None and latest.pushed_at and psa_ticket.updated_at:

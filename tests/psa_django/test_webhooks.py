@@ -199,6 +199,8 @@ def test_an_owner_set_in_the_psa_meanwhile_is_never_overwritten(
     assert outbox.assignment_push(assignment.pk) == OutboxState.FAILED
     assignment.refresh_from_db()
     assert "already owned" in assignment.last_error and sim.ticket("12345")["owner"] == "tech-789"
+    sync.tickets_sync(connection_id=connection.pk)  # the PSA's choice is mirrored
+    assert Ticket.objects.get(external_id="12345").assigned_to.external_id == "tech-789"
 
 
 # The Autotask simulator's start-up webhook subscribes to create and update events only.
