@@ -233,7 +233,11 @@ def _apply_owner(ctx: _Context, ticket: Ticket, psa_ticket: PsaTicket) -> bool:
     )
     owner = psa_ticket.owner_external_id
     if owner is None:
-        if latest is not None and latest.state in (OutboxState.PENDING, OutboxState.CLAIMED, OutboxState.FAILED):
+        if latest is not None and latest.state in (
+            OutboxState.PENDING,
+            OutboxState.CLAIMED,
+            OutboxState.FAILED,
+        ):
             # Not in the PSA yet (or waiting for the retry button): an empty owner there is not
             # a rejection, and must not undo our assignment.
             return False
