@@ -41,8 +41,12 @@ def open_as(browser: Any, live_server: Any) -> Iterator[Any]:
     """open_as(user, path) -> a signed-in page (its own browser context) at `path`."""
     contexts = []
 
-    def open_page(user: Any, path: str = "/queue/", width: int = 1280, height: int = 900) -> Any:
-        context = browser.new_context(viewport={"width": width, "height": height}, base_url=live_server.url)
+    def open_page(
+        user: Any, path: str = "/queue/", width: int = 1280, height: int = 900, timezone_id: str | None = None
+    ) -> Any:
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, base_url=live_server.url, timezone_id=timezone_id
+        )
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(10_000)
