@@ -58,6 +58,24 @@ def breakdown(candidate: Candidate) -> list[dict[str, Any]]:
     ]
 
 
+def candidate_row(c: Candidate) -> dict[str, Any]:
+    """One ranked candidate as stored in `Decision.candidates` (and shown by what-if)."""
+    return {
+        "technician_id": c.tech_id,
+        "name": c.name,
+        "score": c.score,
+        "skill_match_percentage": round(c.skill_match_pct),
+        "availability": c.availability_status,
+        "eligible": c.eligible,
+        "qualified": c.qualified,
+        "at_capacity": c.at_capacity,
+        "capacity_pct": round(c.capacity_pct),
+        "blocked_by": list(c.blocked_by),
+        "reason_not_selected": c.reason_not_selected,
+        "score_breakdown": breakdown(c),
+    }
+
+
 def _capacity(tech: TechFacts, default: int) -> int:
     return tech.max_active_tickets or default
 

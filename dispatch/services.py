@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from dispatch import engine, notifications
 from dispatch.api_input import DispatchRequest, InvalidTicketData
-from dispatch.documents import DocumentContext, build_document, iso
+from dispatch.documents import DocumentContext, build_document, candidate_row, iso
 from dispatch.engine.types import GeoPoint, Ranking, TechFacts, TicketFacts
 from dispatch.facts import build_tech_facts, load_policy, ticket_facts, ticket_queryset
 from dispatch.models import (
@@ -239,7 +239,7 @@ def decision_store(
         algorithm_version=algorithm_version(),
         as_of=as_of or started_at,
         inputs=_inputs_summary(facts, policy, len(techs)),
-        candidates=[_candidate_row(c) for c in ranking.candidates],
+        candidates=[candidate_row(c) for c in ranking.candidates],
     )
     ctx = DocumentContext(
         ticket=facts,
@@ -305,25 +305,6 @@ def _inputs_summary(facts: TicketFacts, policy: Any, n_techs: int) -> dict[str, 
             "rules": [r.name for r in policy.rules],
         },
         "technicians": n_techs,
-    }
-
-
-def _candidate_row(c: Any) -> dict[str, Any]:
-    from dispatch.documents import breakdown
-
-    return {
-        "technician_id": c.tech_id,
-        "name": c.name,
-        "score": c.score,
-        "skill_match_percentage": round(c.skill_match_pct),
-        "availability": c.availability_status,
-        "eligible": c.eligible,
-        "qualified": c.qualified,
-        "at_capacity": c.at_capacity,
-        "capacity_pct": round(c.capacity_pct),
-        "blocked_by": list(c.blocked_by),
-        "reason_not_selected": c.reason_not_selected,
-        "score_breakdown": breakdown(c),
     }
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from django.utils import timezone
 
 from dispatch import engine
-from dispatch.documents import breakdown
+from dispatch.documents import candidate_row
 from dispatch.engine.types import FACTORS, Ranking
 from dispatch.facts import (
     active_affinity_weights,
@@ -52,23 +52,7 @@ def normalise_weights(raw: dict[str, float]) -> dict[str, float]:
 
 def ranking_rows(ranking: Ranking) -> list[dict[str, Any]]:
     """A Ranking's candidates in the shape of `Decision.candidates`."""
-    return [
-        {
-            "technician_id": c.tech_id,
-            "name": c.name,
-            "score": c.score,
-            "skill_match_percentage": round(c.skill_match_pct),
-            "availability": c.availability_status,
-            "eligible": c.eligible,
-            "qualified": c.qualified,
-            "at_capacity": c.at_capacity,
-            "capacity_pct": round(c.capacity_pct),
-            "blocked_by": list(c.blocked_by),
-            "reason_not_selected": c.reason_not_selected,
-            "score_breakdown": breakdown(c),
-        }
-        for c in ranking.candidates
-    ]
+    return [candidate_row(c) for c in ranking.candidates]
 
 
 @dataclass
