@@ -52,7 +52,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from dispatch.workspace.schema import dump_document, validate_workspace  # noqa: E402
+from bench.converted import workspace_write  # noqa: E402
 
 DEFAULT_EVENTS = Path("/work/shared/data/bpi2013-incidents/events.csv")
 PRIORITY = {"Low": "Low", "Medium": "Medium", "High": "High", "Major": "Critical"}
@@ -226,12 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.capacity is not None and args.capacity < 1:
         parser.error("--capacity must be at least 1")
     doc, stats = convert(args.events, args.limit, args.capacity)
-    validate_workspace(doc)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(dump_document(doc), encoding="utf-8")
-    stats["seconds"] = round(time.monotonic() - started, 1)
-    print(f"wrote {args.out}: {stats}")
-    return 0
+    return workspace_write(doc, stats, args.out, started)
 
 
 if __name__ == "__main__":

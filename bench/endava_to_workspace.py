@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from dispatch.workspace.schema import dump_document, validate_workspace  # noqa: E402
+from bench.converted import workspace_write  # noqa: E402
 
 DEFAULT_TICKETS = Path("/work/shared/data/endava-tickets/tickets.csv")
 DEFAULT_START = "2021-01-04T08:00:00Z"
@@ -105,12 +105,7 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.monotonic()
     doc, stats = convert(args.tickets, args.limit, args.resolver, args.start, args.spacing_minutes)
-    validate_workspace(doc)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(dump_document(doc), encoding="utf-8")
-    stats["seconds"] = round(time.monotonic() - started, 1)
-    print(f"wrote {args.out}: {stats}")
-    return 0
+    return workspace_write(doc, stats, args.out, started)
 
 
 if __name__ == "__main__":
