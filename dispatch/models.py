@@ -13,7 +13,15 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from dispatch.engine.types import DEFAULT_WEIGHTS, FACTORS, PRIORITIES, STRATEGIES, WORKLOAD_METHODS
+from dispatch.engine.types import (
+    DEFAULT_WEIGHTS,
+    FACTORS,
+    PRIORITIES,
+    RULE_ACTIONS,
+    RULE_WHEN_KEYS,
+    STRATEGIES,
+    WORKLOAD_METHODS,
+)
 
 PRIORITY_CHOICES = [(p, p) for p in PRIORITIES]
 PRIORITY_RANK = {p: i for i, p in enumerate(PRIORITIES)}
@@ -164,8 +172,8 @@ class HistoryTicket(models.Model):
 class Rule(models.Model):
     """An assignment rule (contracts/workspace.md): all `when` keys must hold; one `then` action."""
 
-    WHEN_KEYS = ("company", "tier", "category", "priority", "board", "keywords")
-    THEN_KEYS = ("assign_to", "prefer", "min_seniority", "require_skills", "exclude", "allow_overflow", "board", "escalate_to")
+    WHEN_KEYS = RULE_WHEN_KEYS
+    THEN_KEYS = RULE_ACTIONS
 
     name = models.CharField(max_length=200, unique=True)
     when = models.JSONField(default=dict, blank=True)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from dispatch.engine.types import PRIORITIES, SENIORITIES
+from dispatch.engine.types import PRIORITIES, RULE_ACTIONS, RULE_WHEN_KEYS, SENIORITIES
 
-WHEN_KEYS = ("company", "tier", "category", "priority", "board", "keywords")
-THEN_KEYS = ("assign_to", "prefer", "min_seniority", "require_skills", "exclude", "allow_overflow", "board", "escalate_to")
+WHEN_KEYS = RULE_WHEN_KEYS
+THEN_KEYS = RULE_ACTIONS
 
 
 def rule_problems(when: Any, then: Any, path: str = "") -> list[str]:

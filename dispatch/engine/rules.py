@@ -16,13 +16,22 @@ from typing import TYPE_CHECKING, Any
 
 from . import explain
 from .factors import PRIORITY_URGENCY, URGENCY_HOURS, sla_hours_remaining
-from .types import FACTORS, PRIORITIES, SENIORITIES, Rule, RuleApplied, TicketFacts
+from .types import (
+    FACTORS,
+    PRIORITIES,
+    RULE_ACTIONS,
+    RULE_WHEN_KEYS,
+    SENIORITIES,
+    Rule,
+    RuleApplied,
+    TicketFacts,
+)
 
 if TYPE_CHECKING:
     from .ranking import Draft, Evaluation
 
 DEFAULT_PREFER_POINTS = 10.0
-WHEN_KEYS = frozenset({"company", "tier", "category", "priority", "board", "keywords"})
+WHEN_KEYS = frozenset(RULE_WHEN_KEYS)
 
 
 @dataclass
@@ -157,16 +166,7 @@ def validate_rule(rule: Rule) -> list[str]:
     for p in _as_list(rule.when.get("priority")):
         if p not in PRIORITIES:
             problems.append(f"unknown priority {p!r}")
-    actions = {
-        "assign_to",
-        "prefer",
-        "min_seniority",
-        "require_skills",
-        "exclude",
-        "allow_overflow",
-        "board",
-        "escalate_to",
-    }
+    actions = set(RULE_ACTIONS)
     if not any(k in actions for k in rule.then):
         problems.append("then has no action")
     level = rule.then.get("min_seniority")

@@ -24,6 +24,18 @@ STRATEGIES: tuple[str, ...] = (
     "customer_preference",
 )
 WORKLOAD_METHODS: tuple[str, ...] = ("ticket_count", "estimated_hours", "weighted")
+# The assignment rules' vocabulary (contracts/workspace.md, "rules"): `when` conditions, `then` actions.
+RULE_WHEN_KEYS: tuple[str, ...] = ("company", "tier", "category", "priority", "board", "keywords")
+RULE_ACTIONS: tuple[str, ...] = (
+    "assign_to",
+    "prefer",
+    "min_seniority",
+    "require_skills",
+    "exclude",
+    "allow_overflow",
+    "board",
+    "escalate_to",
+)
 FACTORS: tuple[str, ...] = ("skill", "availability", "workload", "performance", "customer_preference")
 DEFAULT_WEIGHTS: dict[str, float] = {
     "skill": 0.30,

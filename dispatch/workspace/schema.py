@@ -45,6 +45,7 @@ from typing import Any
 from dispatch.engine.types import (
     FACTORS,
     PRIORITIES,
+    RULE_ACTIONS,
     SENIORITIES,
     SKILL_LEVELS,
     STRATEGIES,
@@ -69,17 +70,6 @@ SECTIONS: tuple[str, ...] = (
     "rules",
     "tickets",
     "history",
-)
-RULE_WHEN_KEYS: tuple[str, ...] = ("company", "tier", "category", "priority", "board", "keywords")
-RULE_ACTIONS: tuple[str, ...] = (
-    "assign_to",
-    "prefer",
-    "min_seniority",
-    "require_skills",
-    "exclude",
-    "allow_overflow",
-    "board",
-    "escalate_to",
 )
 DEFAULT_PREFER_POINTS = 10
 WEIGHT_TOLERANCE = 0.001
