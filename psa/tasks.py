@@ -76,28 +76,27 @@ def sync_time_entries(connection_id: int) -> str:
     return str(_run("time", connection_id, sync.time_entries_sync))
 
 
-@shared_task(acks_late=True, time_limit=60)
-def sync_all_tickets() -> int:
+def _fan_out(task: Any) -> int:
+    """One task per enabled connection (the beat entries below)."""
     ids = sync.enabled_connection_ids()
     for connection_id in ids:
-        sync_tickets.delay(connection_id)
+        task.delay(connection_id)
     return len(ids)
+
+
+@shared_task(acks_late=True, time_limit=60)
+def sync_all_tickets() -> int:
+    return _fan_out(sync_tickets)
 
 
 @shared_task(acks_late=True, time_limit=60)
 def sync_all_people() -> int:
-    ids = sync.enabled_connection_ids()
-    for connection_id in ids:
-        sync_people.delay(connection_id)
-    return len(ids)
+    return _fan_out(sync_people)
 
 
 @shared_task(acks_late=True, time_limit=60)
 def sync_all_time_entries() -> int:
-    ids = sync.enabled_connection_ids()
-    for connection_id in ids:
-        sync_time_entries.delay(connection_id)
-    return len(ids)
+    return _fan_out(sync_time_entries)
 
 
 @shared_task(acks_late=True, time_limit=120, soft_time_limit=100, **RETRY)
