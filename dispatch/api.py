@@ -12,7 +12,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
-from ninja import NinjaAPI, Schema
+from ninja import Field, NinjaAPI, Schema
 from ninja.security import HttpBearer
 
 from accounts.models import ApiToken, hash_token
@@ -115,7 +115,9 @@ class DispatchIn(Schema):
     geographic_location: str | dict[str, Any] | None = None
     language_requirement: str | None = None
     exclude_technicians: list[str] | None = None
-    force_assignment: bool = True
+    force_assignment: bool | None = Field(
+        None, description="Omitted: the desk's below-threshold setting (out of the box: always, i.e. true)"
+    )
     override_workload_limit: bool = False
     dispatch_immediately: bool = True
     mode: str | None = None

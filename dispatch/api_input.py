@@ -41,7 +41,7 @@ class DispatchRequest:
     location: dict[str, Any] | None = None  # {"lat", "lon", "city"}
     language: str | None = None
     exclude: list[str] = field(default_factory=list)
-    force_assignment: bool = True
+    force_assignment: bool | None = None  # None: the desk's below_threshold setting
     override_workload_limit: bool = False
     dispatch_immediately: bool = True
     mode: str | None = None
@@ -140,7 +140,8 @@ def parse_dispatch_body(body: Any, *, ticket_known: bool) -> DispatchRequest:
     req.location = _location(body.get("geographic_location"), problems)
     req.language = _str(body, "language_requirement", problems)
     req.exclude = _str_list(body, "exclude_technicians", problems) or []
-    req.force_assignment = _bool(body, "force_assignment", True, problems)
+    if body.get("force_assignment") is not None:
+        req.force_assignment = _bool(body, "force_assignment", True, problems)
     req.override_workload_limit = _bool(body, "override_workload_limit", False, problems)
     req.dispatch_immediately = _bool(body, "dispatch_immediately", True, problems)
     req.mode = _str(body, "mode", problems)

@@ -18,6 +18,7 @@ from django.db.models.functions import Coalesce, Greatest
 
 from dispatch.engine.affinity import AFFINITY_FEATURES
 from dispatch.engine.types import (
+    BELOW_THRESHOLD_CHOICES,
     PRIORITY_WORKLOAD_WEIGHT,
     SKILL_LEVELS,
     BusinessHours,
@@ -70,6 +71,8 @@ def policy_from_settings(
             if r.enabled
         ),
         escalation_email=settings.escalation_email,
+        force_assignment=BELOW_THRESHOLD_CHOICES[settings.below_threshold][0],
+        force_scope=BELOW_THRESHOLD_CHOICES[settings.below_threshold][1],
     )
     return replace(policy, **overrides) if overrides else policy
 

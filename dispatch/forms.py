@@ -114,6 +114,11 @@ class SettingsForm(forms.Form):
     sla_priority_weight = forms.FloatField(min_value=0, max_value=1, label="SLA priority weight")
     skill_match_threshold = forms.IntegerField(min_value=0, max_value=100, label="Skill match threshold (%)")
     allow_overflow_assignment = forms.BooleanField(required=False)
+    below_threshold = forms.ChoiceField(
+        label="Below-threshold assignment",
+        choices=DispatchSettings._meta.get_field("below_threshold").choices,
+        help_text="When nobody available reaches the skill threshold (API calls may say otherwise per ticket)",
+    )
     business_hours_only = forms.BooleanField(required=False)
     preferred_tech_priority = forms.BooleanField(
         required=False, label="Prefer the customer's preferred technician"
@@ -129,8 +134,8 @@ class SettingsForm(forms.Form):
 
     PLAIN = (
         "dispatching_enabled", "dispatching_mode", "max_tickets_per_technician", "workload_calculation_method",
-        "sla_priority_weight", "skill_match_threshold", "allow_overflow_assignment", "business_hours_only",
-        "preferred_tech_priority", "escalation_email", "notify_customers",
+        "sla_priority_weight", "skill_match_threshold", "allow_overflow_assignment", "below_threshold",
+        "business_hours_only", "preferred_tech_priority", "escalation_email", "notify_customers",
     )  # fmt: skip
 
     def __init__(self, *args: Any, instance: DispatchSettings, **kwargs: Any) -> None:

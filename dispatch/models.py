@@ -221,6 +221,17 @@ class DispatchSettings(models.Model):
     sla_priority_weight = models.FloatField(default=0.5, validators=[MinValueValidator(0), MaxValueValidator(1)])
     skill_match_threshold = models.PositiveIntegerField(default=60, validators=[MaxValueValidator(100)])
     allow_overflow_assignment = models.BooleanField(default=False)
+    below_threshold = models.CharField(
+        "below-threshold assignment",
+        max_length=10,
+        choices=[
+            ("always", "Always: assign the best available even below the skill threshold"),
+            ("urgent", "Urgent only: High/Critical, or within 30 min of the SLA deadline; the rest wait"),
+            ("never", "Never: wait for a qualified technician"),
+        ],
+        default="always",
+        help_text="What force_assignment means when an API call does not say (the contract's default is always)",
+    )
     business_hours_only = models.BooleanField(default=False)
     preferred_tech_priority = models.BooleanField(default=True)
     weights = models.JSONField(default=default_weights)

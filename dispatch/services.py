@@ -185,7 +185,9 @@ def decision_create(
     at = (req.as_of if req else None) or started
     policy_overrides = {}
     if req is not None:
-        policy_overrides = {"force_assignment": req.force_assignment, "override_workload_limit": req.override_workload_limit}
+        policy_overrides = {"override_workload_limit": req.override_workload_limit}
+        if req.force_assignment is not None:  # an explicit choice for this ticket beats the desk's scope
+            policy_overrides |= {"force_assignment": req.force_assignment, "force_scope": "always"}
     ranking, facts, techs, policy = ticket_rank(
         ticket,
         at=at,
@@ -221,10 +223,17 @@ def decision_store(
     category's earned trust) says so. Call inside a transaction."""
     mode, shadow = _resolve_mode(mode, ticket.effective_category, ranking)
     finished = started_at + (elapsed if elapsed is not None else (timezone.now() - started_at))
+    failed = ranking.selected is None or ranking.error_code is not None
+    # The batch cycle re-dispatches a waiting ticket every few minutes: the manager hears about a
+    # failure once, not at every cycle, until the reason changes or the ticket gets another decision.
+    previous = latest_decision(ticket) if failed else None
+    already_told = (
+        previous if previous is not None and previous.status == DecisionStatus.FAILED
+        and previous.error_code == (ranking.error_code or "") else None
+    )  # fmt: skip
     Decision.objects.filter(ticket=ticket, status__in=[DecisionStatus.SUGGESTED, DecisionStatus.SHADOW]).update(
         status=DecisionStatus.SUPERSEDED
     )
-    failed = ranking.selected is None or ranking.error_code is not None
     decision = Decision.objects.create(
         ticket=ticket,
         ticket_external_id=ticket.external_id,
@@ -254,7 +263,16 @@ def decision_store(
         capacity_default=policy.max_tickets_per_technician,
         escalation_email=policy.escalation_email,
     )
-    if failed:
+    if failed and already_told is not None:
+        told = (already_told.notifications or {}).get("manager_notification") or {}
+        first = told.get("notified_in", already_told.pk)
+        ctx.notifications = {
+            "technician_notification": {"sent": False, "reason": "Not assigned"},
+            "manager_notification": {
+                "sent": False, "reason": f"Already notified of this failure (decision {first})", "notified_in": first,
+            },
+        }  # fmt: skip
+    elif failed:
         ctx.notifications = notifications.notify_failure(decision, ranking, facts, policy.escalation_email)
     elif mode == "assign":
         tech = decision.recommended
@@ -301,6 +319,7 @@ def _inputs_summary(facts: TicketFacts, policy: Any, n_techs: int) -> dict[str, 
             "skill_match_threshold": policy.skill_match_threshold,
             "max_tickets_per_technician": policy.max_tickets_per_technician,
             "force_assignment": policy.force_assignment,
+            "force_scope": policy.force_scope,
             "override_workload_limit": policy.override_workload_limit,
             "rules": [r.name for r in policy.rules],
         },

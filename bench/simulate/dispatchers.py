@@ -105,8 +105,6 @@ class EngineDispatcher:
             self.pending_code[ticket.id] = "NO_QUALIFIED_TECHNICIANS_AVAILABLE"
             return
         policy = self.facts.policy_at(self.sim.now)
-        if not self.forces(paged(ticket)):
-            policy = replace(policy, force_assignment=False)
         if self.escalated(ticket):
             policy = replace(policy, force_assignment=True)
         ranking = rank(self.facts.ticket(ticket), pool, policy, self.strategy)
@@ -129,17 +127,12 @@ class EngineDispatcher:
     def deadline(ticket: Ticket) -> float:
         return ticket.response_due if ticket.first_response is None else ticket.resolution_due
 
-    def forces(self, urgent: bool) -> bool:
-        """Whether the engine may assign below the skill threshold: always with force_assignment,
-        or only for High/Critical tickets with force_urgent_only (the rest wait for a qualified
-        technician, escalated near their deadline)."""
-        p = self.sim.p
-        return p.force_assignment and (urgent or not p.force_urgent_only)
-
     def escalated(self, ticket: Ticket) -> bool:
-        """Forcing is off for this ticket and its SLA deadline is near: a person forces it."""
+        """With force_assignment off, a ticket whose SLA deadline is near is forced by a person
+        acting on the escalation. (With force_urgent_only the engine does this itself: the
+        policy's force_scope "urgent", the desk setting below_threshold = urgent.)"""
         p = self.sim.p
-        return not self.forces(paged(ticket)) and self.sim.now >= self.deadline(ticket) - p.escalate_before_due_min
+        return not p.force_assignment and self.sim.now >= self.deadline(ticket) - p.escalate_before_due_min
 
 
 class BatchDispatcher(EngineDispatcher):
@@ -223,8 +216,7 @@ class BatchDispatcher(EngineDispatcher):
                     self.pending_code[t.id] = "NO_QUALIFIED_TECHNICIANS_AVAILABLE"
                 continue
             facts = [self.facts.ticket(t) for t in group]
-            group_policy = policy if self.forces(group_paged) else replace(policy, force_assignment=False)
-            rankings = rank_batch(facts, techs, group_policy, optimise=self.optimise)
+            rankings = rank_batch(facts, techs, policy, optimise=self.optimise)
             self.calls += 1
             by_id = {t.id: t for t in group}
             for r in rankings:
@@ -235,7 +227,7 @@ class BatchDispatcher(EngineDispatcher):
                     self.wait(ticket, r.error_code)
             if self.record and len(group) >= 2:
                 self.batches.append(
-                    {"at": now, "tickets": facts, "techs": techs, "policy": group_policy, "rankings": rankings}
+                    {"at": now, "tickets": facts, "techs": techs, "policy": policy, "rankings": rankings}
                 )
 
 

@@ -62,6 +62,8 @@ class FactsBuilder:
         self.policy = Policy(
             now=self.clock.t0, max_tickets_per_technician=p.max_tickets_per_technician,
             skill_match_threshold=int(p.skill_threshold), force_assignment=p.force_assignment,
+            force_scope="urgent" if p.force_urgent_only else "always",
+            force_window_minutes=int(p.escalate_before_due_min),
             business_hours=BusinessHours(timezone=p.desk_timezone),
         )  # fmt: skip
 

@@ -103,12 +103,12 @@ def _greedy(
 
 def _allowed(ev: Evaluation) -> dict[str, float]:
     """Technicians this ticket may go to, ignoring capacity, with their penalty."""
-    policy, fx = ev.policy, ev.effects
-    if ev.ticket.sla_due and aware(ev.ticket.sla_due) < ev.now and not policy.force_assignment:
+    fx = ev.effects
+    if ev.ticket.sla_due and aware(ev.ticket.sla_due) < ev.now and not ev.force:
         return {}
 
     def ok(d) -> bool:
-        return d.hard_ok and d.available and (d.skill_ok or policy.force_assignment)
+        return d.hard_ok and d.available and (d.skill_ok or ev.force)
 
     step = PENALTY_PREFERENCE_STEP if ev.strategy == "customer_preference" else 0.0
     normal = {

@@ -263,11 +263,10 @@ def blocking_factors(code: str, ev: Evaluation, assign_outcome: str) -> tuple[Bl
         common = sorted(missing, key=lambda s: -missing[s])[:3]
         note = f"; most often missing: {', '.join(common)}" if common else ""
         best = max((d.skill.pct for d in pool), default=0.0)
-        return (
-            BlockingFactor(
-                "skill_match", f"Best available match {best:.0f}% < {policy.skill_match_threshold}%{note}"
-            ),
-        )
+        out = [BlockingFactor("skill_match", f"Best available match {best:.0f}% < {policy.skill_match_threshold}%{note}")]
+        if policy.force_assignment and not ev.force:
+            out.append(BlockingFactor("force_scope", held_reason(ev)))
+        return tuple(out)
     return _filter_blockers(ev)
 
 
@@ -310,4 +309,33 @@ def recommended_actions(code: str, ev: Evaluation) -> tuple[str, ...]:
             )
     if code == "SKILL_MATCH_BELOW_THRESHOLD":
         actions[1] = f"Lower skill_match_threshold (currently {ev.policy.skill_match_threshold}%)"
+        if ev.policy.force_assignment and not ev.force:
+            actions[0] = "Assign by hand now, or let the dispatch cycle assign the next qualified technician"
     return tuple(actions)
+
+
+def next_qualified(ev: Evaluation) -> tuple[str, datetime] | None:
+    """(name, when) of the qualified technician who becomes available first, if any is known."""
+    soon = [
+        (d.next_at, d.tech.name)
+        for d in ev.drafts
+        if d.hard_ok and d.skill_ok and not d.available and d.next_at is not None
+    ]
+    if not soon:
+        return None
+    at, name = min(soon)
+    return name, at
+
+
+def held_reason(ev: Evaluation) -> str:
+    """Why a ticket below the threshold was not forced (force_scope "urgent"), and what happens next."""
+    window = ev.policy.force_window_minutes
+    text = (
+        f"Not urgent: {ev.ticket.priority} tickets are forced below the threshold only within {window} min "
+        "of the SLA deadline; waiting for a qualified technician"
+    )
+    found = next_qualified(ev)
+    if found is not None:
+        name, at = found
+        text += f" (next: {name}, {format_local(at, ev.policy.business_hours.timezone, ev.now)})"
+    return text

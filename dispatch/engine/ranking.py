@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from . import explain
 from .affinity import affinities, affinity_reason, blend_affinity
@@ -35,6 +35,7 @@ from .strategies import compose, order_key, performance_focus, resolve_strategy,
 from .types import (
     FACTORS,
     SENIORITIES,
+    URGENT_PRIORITIES,
     BlockingFactor,
     Candidate,
     FactorScore,
@@ -92,6 +93,7 @@ class Evaluation:
     by_id: dict[str, Draft]
     shown_weights: tuple[float, ...] = ()  # effective weights in FACTORS order, rounded for display
     weight_list: tuple[float, ...] = ()  # effective weights in FACTORS order
+    force: bool = True  # may this ticket go below the skill threshold (forces_below_threshold)
 
 
 def _status(tech: TechFacts, ev: Evaluation) -> tuple[bool, str, datetime | None]:
@@ -184,11 +186,24 @@ def _finish(d: Draft, ev: Evaluation, lower_qualifies: bool) -> None:
     d.points, d.bonus_points, d.score = compose([d.values[f] for f in FACTORS], ev.weight_list, d.bonus)
     policy = ev.policy
     needs_overflow = d.at_capacity and not policy.override_workload_limit
-    if not d.skill_ok and not policy.force_assignment:
+    if not d.skill_ok and not ev.force:
         d.blocked.append("skill_threshold")
     if needs_overflow and not ev.overflow_allowed:
         d.blocked.append("capacity")
     d.tier = None if d.blocked else (0 if d.skill_ok else 2) + (1 if needs_overflow else 0)
+
+
+def forces_below_threshold(policy: Policy, ticket: TicketFacts, now: datetime) -> bool:
+    """Whether force_assignment applies to this ticket: always, or with force_scope "urgent" only
+    for High/Critical tickets and tickets within force_window_minutes of their SLA deadline
+    (breached ones included); the rest wait for a qualified technician."""
+    if not policy.force_assignment:
+        return False
+    if policy.force_scope != "urgent" or ticket.priority in URGENT_PRIORITIES:
+        return True
+    if ticket.sla_due is None:
+        return False
+    return aware(ticket.sla_due) - now <= timedelta(minutes=policy.force_window_minutes)
 
 
 def evaluate(
@@ -222,6 +237,7 @@ def evaluate(
         by_id={},
         shown_weights=tuple(round(weights[f], 4) for f in FACTORS),
         weight_list=tuple(weights[f] for f in FACTORS),
+        force=forces_below_threshold(policy, ticket, now),
     )
     language = ticket.language.casefold() if ticket.language else None
     workloads = workloads or {}
@@ -260,7 +276,7 @@ def _pool_error(ev: Evaluation) -> str | None:
     pool = [d for d in ev.drafts if d.hard_ok and d.available]
     if not pool:
         return "BUSINESS_HOURS_RESTRICTION" if ev.bh_closed else "NO_QUALIFIED_TECHNICIANS_AVAILABLE"
-    skilled = [d for d in pool if d.skill_ok or ev.policy.force_assignment]
+    skilled = [d for d in pool if d.skill_ok or ev.force]
     if not skilled:
         return "SKILL_MATCH_BELOW_THRESHOLD"
     if not any(d.tier is not None for d in skilled):
@@ -327,7 +343,7 @@ def _select(
         if forced == target:
             return forced, None, f"Assigned to {target}"
         return forced, None, f"{target} had no slot left in this batch; fell back to normal ranking"
-    if breached and not ev.policy.force_assignment:
+    if breached and not ev.force:
         return None, "SLA_ALREADY_BREACHED", ""
     selected, error, outcome = _assign_to(ev)
     if selected is None and error is None:

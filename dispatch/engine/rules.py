@@ -22,6 +22,7 @@ from .types import (
     RULE_ACTIONS,
     RULE_WHEN_KEYS,
     SENIORITIES,
+    URGENT_PRIORITIES,
     Rule,
     RuleApplied,
     TicketFacts,
@@ -190,6 +191,9 @@ def rules_applied(
         out.append(RuleApplied("overflow_assignment", True, text))
     if c is not None and c.tier is not None and c.tier >= 2:
         text = f"Assigned below the skill threshold ({c.skill.pct:.0f}% < {policy.skill_match_threshold}%)"
+        if policy.force_scope == "urgent":
+            why = "urgent priority" if ev.ticket.priority in URGENT_PRIORITIES else "SLA deadline near"
+            text += f"; forced: {why}"
         out.append(RuleApplied("force_assignment", True, text))
     if breached and c is not None:
         target = ev.effects.escalate_to or policy.escalation_email or "the service manager"

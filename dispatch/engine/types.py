@@ -44,6 +44,17 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "performance": 0.15,
     "customer_preference": 0.10,
 }
+# When force_assignment may place a ticket below the skill threshold: "always" (the contract's
+# default), or "urgent": only High/Critical tickets and tickets within `force_window_minutes` of
+# their SLA deadline; the others wait for a qualified technician (the batch cycle retries them).
+FORCE_SCOPES: tuple[str, ...] = ("always", "urgent")
+URGENT_PRIORITIES: tuple[str, ...] = ("High", "Critical")
+# The desk setting that sets both force_assignment and force_scope (DispatchSettings.below_threshold).
+BELOW_THRESHOLD_CHOICES: dict[str, tuple[bool, str]] = {
+    "always": (True, "always"),
+    "urgent": (True, "urgent"),
+    "never": (False, "always"),
+}
 # Priority weights for the "weighted" workload method (hours x weight).
 PRIORITY_WORKLOAD_WEIGHT: dict[str, float] = {"Low": 0.5, "Medium": 1.0, "High": 1.5, "Critical": 2.0}
 
@@ -213,6 +224,8 @@ class Policy:
     business_hours: BusinessHours = field(default_factory=BusinessHours)
     rules: tuple[Rule, ...] = ()
     force_assignment: bool = True
+    force_scope: str = "always"  # FORCE_SCOPES; only matters when force_assignment is on
+    force_window_minutes: int = 30
     override_workload_limit: bool = False
     escalation_email: str = ""
     # Fitted history-affinity weights (dispatch.engine.affinity.AFFINITY_FEATURES order), from the

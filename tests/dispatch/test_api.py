@@ -194,3 +194,67 @@ def test_openapi_publishes_every_contract_path(api: Any) -> None:
     for path in ("/api/v1/dispatch", "/api/v1/tickets/{ticket_id}/candidates", "/api/v1/tickets/{ticket_id}/approve",
                  "/api/v1/dispatch/batch", "/api/v1/decisions/{decision_id}", "/api/v1/classify"):  # fmt: skip
         assert path in paths, path
+
+
+@pytest.fixture
+def novice_only(db: Any) -> dict[str, Any]:
+    """Only a beginner is available for a Low-priority Exchange ticket due in 20 hours."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    exchange = SkillFactory(name="Exchange")
+    category = CategoryFactory(name="Email Support", skills=[exchange])
+    novice = TechnicianFactory(external_id="tech-novice", name="Nora Novice", skills={exchange: "beginner"})
+    company = CompanyFactory(external_id="acme", name="Acme Corporation")
+    ticket = TicketFactory(
+        external_id="777", category=category, company=company, priority="Low", sla_due=timezone.now() + timedelta(hours=20)
+    )
+    return {"novice": novice, "ticket": ticket, "category": category, "company": company}
+
+
+def _desk_below_threshold(value: str) -> None:
+    s = DispatchSettings.load()
+    s.below_threshold = value
+    s.save()
+
+
+def _blocking(doc: dict[str, Any]) -> dict[str, str]:
+    return {b["factor"]: b["details"] for b in doc["evaluation_summary"]["blocking_factors"]}
+
+
+def test_omitted_force_assignment_follows_the_desk_default_always(api: Any, novice_only: Any) -> None:
+    doc = api.post("/api/v1/dispatch", {"ticket_id": "777", "mode": "assign"}).json()
+    assert doc["dispatching_results"]["assigned"] is True
+    assert doc["dispatching_results"]["assigned_technician"]["technician_id"] == "tech-novice"
+
+
+def test_desk_setting_urgent_holds_a_routine_ticket_for_a_qualified_technician(api: Any, novice_only: Any) -> None:
+    _desk_below_threshold("urgent")
+    response = api.post("/api/v1/dispatch", {"ticket_id": "777", "mode": "assign"})
+    doc = response.json()
+    assert doc["success"] is False and doc["dispatching_results"]["reason"] == "SKILL_MATCH_BELOW_THRESHOLD"
+    assert _blocking(doc)["force_scope"].startswith("Not urgent: Low tickets are forced below the threshold")
+    assert Ticket.objects.get(external_id="777").assigned_to is None and not Assignment.objects.exists()
+    stored = Decision.objects.get(pk=doc["audit_trail"]["decision_id"])
+    assert stored.inputs["policy"]["force_scope"] == "urgent" and stored.inputs["policy"]["force_assignment"] is True
+
+
+def test_an_explicit_force_assignment_beats_the_desk_setting(api: Any, novice_only: Any) -> None:
+    _desk_below_threshold("urgent")
+    doc = api.post("/api/v1/dispatch", {"ticket_id": "777", "mode": "assign", "force_assignment": True}).json()
+    assert doc["dispatching_results"]["assigned_technician"]["technician_id"] == "tech-novice"
+
+
+def test_an_explicit_false_beats_the_desk_default(api: Any, novice_only: Any) -> None:
+    doc = api.post("/api/v1/dispatch", {"ticket_id": "777", "mode": "assign", "force_assignment": False}).json()
+    assert doc["success"] is False and doc["dispatching_results"]["reason"] == "SKILL_MATCH_BELOW_THRESHOLD"
+    assert "force_scope" not in _blocking(doc)
+
+
+def test_desk_setting_never_waits_even_for_urgent_work(api: Any, novice_only: Any) -> None:
+    _desk_below_threshold("never")
+    novice_only["ticket"].priority = "Critical"
+    novice_only["ticket"].save()
+    doc = api.post("/api/v1/dispatch", {"ticket_id": "777", "mode": "assign"}).json()
+    assert doc["success"] is False and doc["dispatching_results"]["reason"] == "SKILL_MATCH_BELOW_THRESHOLD"

@@ -67,5 +67,9 @@ def test_missing_ticket_id_is_named():
 
 
 def test_defaults_follow_the_contract():
+    # force_assignment left out: the desk's below-threshold setting decides (out of the box
+    # "always", the contract's true; tests/dispatch/test_api.py checks both).
     req = parse_dispatch_body(FULL, ticket_known=False)
-    assert (req.force_assignment, req.override_workload_limit, req.dispatch_immediately, req.mode) == (True, False, True, None)
+    assert (req.force_assignment, req.override_workload_limit, req.dispatch_immediately, req.mode) == (None, False, True, None)
+    assert parse_dispatch_body(FULL | {"force_assignment": False}, ticket_known=False).force_assignment is False
+    assert parse_dispatch_body(FULL | {"force_assignment": None}, ticket_known=False).force_assignment is None

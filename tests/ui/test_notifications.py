@@ -123,3 +123,47 @@ def test_nothing_is_sent_for_an_assignment_that_rolls_back(ticket: Any) -> None:
     except Abort:
         pass
     assert mail.outbox == [] and not Decision.objects.filter(ticket=ticket).exists()
+
+
+def test_a_ticket_held_by_the_batch_cycle_is_reported_once_then_forced_near_its_deadline(
+    category: Any, skill: Any, bob: Any
+) -> None:
+    """Desk setting below_threshold=urgent: a Low ticket only a beginner could take waits; the
+    5-minute cycle re-decides it each time but e-mails the manager once; 30 minutes before its
+    deadline the cycle forces it to the beginner."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dispatch.batch import batch_dispatch
+    from dispatch.models import Assignment, Ticket
+
+    DispatchSettings.objects.filter(pk=DispatchSettings.load().pk).update(below_threshold="urgent", escalation_email=BOSS)
+    ticket = TicketFactory(
+        external_id="5002", category=category, priority="Low", sla_due=timezone.now() + timedelta(hours=20)
+    )
+    for _ in range(3):
+        assert [r["reason"] for r in batch_dispatch(mode="assign")] == ["SKILL_MATCH_BELOW_THRESHOLD"]
+    failed = list(Decision.objects.filter(ticket=ticket).order_by("pk"))
+    assert [d.status for d in failed] == [DecisionStatus.FAILED] * 3
+    assert [d.notifications["manager_notification"]["sent"] for d in failed] == [True, False, False]
+    assert failed[2].notifications["manager_notification"]["reason"] == (
+        f"Already notified of this failure (decision {failed[0].pk})"
+    )
+    assert len(sent_to(BOSS)) == 1 and "SKILL_MATCH_BELOW_THRESHOLD" in sent_to(BOSS)[0].subject
+    Ticket.objects.filter(pk=ticket.pk).update(sla_due=timezone.now() + timedelta(minutes=20))
+    [result] = batch_dispatch(mode="assign")
+    assert result["success"] is True and result["technician_id"] == "tech-bob"
+    assert Assignment.objects.filter(ticket=ticket, technician=bob).count() == 1
+    assert sent_to(bob.email) and len(sent_to(BOSS)) == 1
+
+
+def test_a_new_reason_for_failing_is_reported_again(category: Any, bob: Any) -> None:
+    from dispatch.batch import batch_dispatch
+
+    DispatchSettings.objects.filter(pk=DispatchSettings.load().pk).update(below_threshold="never", escalation_email=BOSS)
+    ticket = TicketFactory(external_id="5003", category=category, priority="Low")
+    assert [r["reason"] for r in batch_dispatch(mode="assign")] == ["SKILL_MATCH_BELOW_THRESHOLD"]
+    Technician.objects.update(active=False)
+    assert [r["reason"] for r in batch_dispatch(mode="assign")] == ["NO_QUALIFIED_TECHNICIANS_AVAILABLE"]
+    assert len(sent_to(BOSS)) == 2 and Decision.objects.filter(ticket=ticket).count() == 2

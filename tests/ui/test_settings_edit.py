@@ -16,6 +16,7 @@ def form_data(**changes: Any) -> dict[str, Any]:
         "dispatching_enabled": "on", "dispatching_mode": s.dispatching_mode, "max_tickets_per_technician": 10,
         "workload_calculation_method": "weighted", "workload_excluded_statuses": "Waiting for Customer",
         "sla_priority_weight": 0.5, "skill_match_threshold": 60, "preferred_tech_priority": "on",
+        "below_threshold": s.below_threshold,
         "bh_timezone": "UTC", "bh_days": ["0", "1", "2", "3", "4"], "bh_start": "08:00", "bh_end": "18:00",
         "w_skill": 0.3, "w_availability": 0.25, "w_workload": 0.2, "w_performance": 0.15, "w_customer_preference": 0.1,
     }  # fmt: skip
@@ -26,6 +27,19 @@ def form_data(**changes: Any) -> dict[str, Any]:
 def test_save_stores_valid_settings(manager_client: Any) -> None:
     response = manager_client.post(URL, form_data(max_tickets_per_technician=7, action="save"))
     assert response.status_code == 302 and DispatchSettings.load().max_tickets_per_technician == 7
+
+
+def test_below_threshold_assignment_is_a_desk_setting(manager_client: Any) -> None:
+    response = manager_client.post(URL, form_data(below_threshold="urgent", action="save"))
+    assert response.status_code == 302 and DispatchSettings.load().below_threshold == "urgent"
+    page = manager_client.get(reverse("dispatch:rules")).content.decode()
+    assert '<option value="urgent" selected>Urgent only: High/Critical' in page
+
+
+def test_unknown_below_threshold_choice_is_rejected_and_changes_nothing(manager_client: Any) -> None:
+    response = manager_client.post(URL, form_data(below_threshold="sometimes", action="save"), headers=HX)
+    assert response.status_code == 422 and b"Select a valid choice" in response.content
+    assert DispatchSettings.load().below_threshold == "always"
 
 
 def test_weights_that_do_not_sum_to_one_are_rejected(manager_client: Any) -> None:
