@@ -13,10 +13,11 @@ from dataclasses import replace
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, F, FloatField, Max, Prefetch, Q, Sum
+from django.db.models import Avg, Count, F, FloatField, Max, Prefetch, Q, Sum
 from django.db.models.functions import Coalesce, Greatest
 
 from dispatch.engine.affinity import AFFINITY_FEATURES
+from dispatch.engine.factors import HOURS_PER_TICKET
 from dispatch.engine.types import (
     BELOW_THRESHOLD_CHOICES,
     PRIORITY_WORKLOAD_WEIGHT,
@@ -87,9 +88,18 @@ def active_affinity_weights() -> tuple[float, ...]:
     return tuple(float(w) for w in fitted.get("weights") or ())
 
 
+def typical_ticket_hours() -> float:
+    """One query: the mean estimate of the open tickets (what "a ticket" means for capacity in
+    hours), within 0.25..8 h; the engine's 2 h when no open ticket has an estimate."""
+    mean = Ticket.objects.filter(closed=False, estimated_hours__gt=0).aggregate(h=Avg("estimated_hours"))["h"]
+    return HOURS_PER_TICKET if mean is None else round(min(8.0, max(0.25, mean)), 3)
+
+
 def load_policy(*, now: datetime, **overrides: Any) -> Policy:
-    """Three queries: the settings row, the enabled rules and the active model's affinity weights."""
+    """Four queries: the settings row, the enabled rules, the active model's affinity weights and
+    the desk's typical ticket size."""
     overrides.setdefault("affinity_weights", active_affinity_weights())
+    overrides.setdefault("hours_per_ticket", typical_ticket_hours())
     return policy_from_settings(DispatchSettings.load(), RuleModel.objects.filter(enabled=True), now=now, **overrides)
 
 

@@ -64,6 +64,7 @@ class FactsBuilder:
             skill_match_threshold=int(p.skill_threshold), force_assignment=p.force_assignment,
             force_scope="urgent" if p.force_urgent_only else "always",
             force_window_minutes=int(p.escalate_before_due_min),
+            hours_per_ticket=typical_hours(desk),
             business_hours=BusinessHours(timezone=p.desk_timezone),
         )  # fmt: skip
 
@@ -108,6 +109,15 @@ class FactsBuilder:
             location=GeoPoint(co.lat, co.lon, co.city) if t.onsite else None, onsite=t.onsite,
             estimated_hours=t.estimated_hours, exclude=t.excluded, status="New",
         )  # fmt: skip
+
+
+def typical_hours(desk: Desk) -> float:
+    """The desk's mean ticket estimate, as production's `typical_ticket_hours` measures it on the
+    open tickets (here over the run's ticket stream, which has the same mix), within 0.25..8 h."""
+    estimates = [t.estimated_hours for t in desk.tickets if t.estimated_hours > 0]
+    if not estimates:
+        return 2.0
+    return round(min(8.0, max(0.25, sum(estimates) / len(estimates))), 3)
 
 
 def workload(tech: TechState) -> Workload:

@@ -38,7 +38,7 @@ ON_CALL_VALUE = 0.8  # reachable, but interrupting someone off shift costs respo
 OFF_SHIFT_MAX = 0.6  # best possible value for an off-shift technician (back "now")
 OFF_SHIFT_DECAY_HOURS = 8.0  # back in 8 h or more counts as not available at all
 GEO_FULL_KM, GEO_ZERO_KM = 50.0, 500.0
-HOURS_PER_TICKET = 2.0  # capacity in hours = capacity in tickets x this
+HOURS_PER_TICKET = 2.0  # Policy.hours_per_ticket when the desk's typical ticket is unknown
 REFERENCE_RESOLUTION_HOURS = 4.0  # resolution time that counts as "average" (speed 0.5)
 FAMILIARITY_SATURATION = 5.0
 FAMILIARITY_MAX = 0.6  # familiarity alone stays below an account technician's 0.8
@@ -273,12 +273,13 @@ def capacity_of(tech: TechFacts, policy: Policy) -> int:
     return max(1, tech.max_active_tickets or policy.max_tickets_per_technician)
 
 
-def load_ratio(load: Workload, capacity: int, method: str) -> float:
-    """Fraction of capacity in use under the configured workload method."""
+def load_ratio(load: Workload, capacity: int, method: str, hours_per_ticket: float = HOURS_PER_TICKET) -> float:
+    """Fraction of capacity in use under the configured workload method; in hours, capacity is
+    that many of the desk's typical tickets."""
     if method == "ticket_count":
         return load.active_tickets / capacity
     hours = load.estimated_hours if method == "estimated_hours" else load.weighted_hours
-    return hours / (capacity * HOURS_PER_TICKET)
+    return hours / (capacity * hours_per_ticket)
 
 
 def workload_factor(tech: TechFacts, policy: Policy, load: Workload | None = None) -> tuple[float, str]:
@@ -286,14 +287,14 @@ def workload_factor(tech: TechFacts, policy: Policy, load: Workload | None = Non
     load = tech.workload if load is None else load
     cap = capacity_of(tech, policy)
     method = policy.workload_calculation_method
-    value = clamp(1 - load_ratio(load, cap, method))
+    value = clamp(1 - load_ratio(load, cap, method, policy.hours_per_ticket))
     if method == "ticket_count":
         reason = f"{load.active_tickets} of {cap} active tickets"
     else:
         hours = load.estimated_hours if method == "estimated_hours" else load.weighted_hours
         kind = "estimated" if method == "estimated_hours" else "priority-weighted"
         reason = (
-            f"{hours:.1f} {kind} h of {cap * HOURS_PER_TICKET:.0f} h ({load.active_tickets} active tickets)"
+            f"{hours:.1f} {kind} h of {cap * policy.hours_per_ticket:.0f} h ({load.active_tickets} active tickets)"
         )
     if load.active_tickets >= cap:
         reason += ", at capacity"

@@ -226,6 +226,9 @@ class Policy:
     force_assignment: bool = True
     force_scope: str = "always"  # FORCE_SCOPES; only matters when force_assignment is on
     force_window_minutes: int = 30
+    # The desk's typical ticket in hours (dispatch.facts.typical_ticket_hours): for the hours-based
+    # workload methods, capacity in hours = capacity in tickets x this.
+    hours_per_ticket: float = 2.0
     override_workload_limit: bool = False
     escalation_email: str = ""
     # Fitted history-affinity weights (dispatch.engine.affinity.AFFINITY_FEATURES order), from the

@@ -93,6 +93,9 @@ class ReplayResult:
 # ---------------------------------------------------------------------------- workload
 
 
+HISTORY_TICKET_HOURS = 1.0  # history has no estimates: each open ticket counts as one hour
+
+
 def _weight(priority: str) -> float:
     return PRIORITY_WORKLOAD_WEIGHT.get(priority, 1.0)
 
@@ -105,7 +108,7 @@ def workload_at(records: Iterable[HistoryRecord], at: datetime) -> dict[str, Wor
         if r.tech and r.resolved_at is not None and r.opened_at < at < r.resolved_at:
             entry = acc.setdefault(r.tech, [0, 0.0, 0.0])
             entry[0] += 1
-            entry[1] += 1.0
+            entry[1] += HISTORY_TICKET_HOURS
             entry[2] += _weight(r.priority)
     return {tech: Workload(int(n), h, w) for tech, (n, h, w) in acc.items()}
 
@@ -131,7 +134,7 @@ class WorkloadTracker:
             r = opens[self._i]
             entry = load.setdefault(r.tech, [0, 0.0, 0.0])  # type: ignore[arg-type]
             entry[0] += 1
-            entry[1] += 1.0
+            entry[1] += HISTORY_TICKET_HOURS
             entry[2] += _weight(r.priority)
             self._last_open[r.tech] = r.opened_at  # type: ignore[index]
             self._i += 1
@@ -139,7 +142,7 @@ class WorkloadTracker:
             r = closes[self._j]
             entry = load[r.tech]  # type: ignore[index]  # opened before it closed, so already counted
             entry[0] -= 1
-            entry[1] -= 1.0
+            entry[1] -= HISTORY_TICKET_HOURS
             entry[2] -= _weight(r.priority)
             self._j += 1
 
@@ -236,7 +239,7 @@ def ticket_facts_for(
         preferred_tech=comp.preferred_tech if comp else None,
         account_techs=comp.account_techs if comp else (),
         company_location=comp.location if comp else None,
-        estimated_hours=1.0,
+        estimated_hours=HISTORY_TICKET_HOURS,
     )
 
 
@@ -383,6 +386,9 @@ def replay(
     # Never the policy's own weights: in a database those were fitted on all history, the test
     # period included.
     policy = replace(policy, affinity_weights=engine_weights)
+    # History has no estimates: the rebuilt workload counts every open ticket as HISTORY_TICKET_HOURS,
+    # so that is the desk's typical ticket here (production measures it on the open tickets).
+    policy = replace(policy, hours_per_ticket=HISTORY_TICKET_HOURS)
     names = ("engine", *BASELINES, *DIAGNOSTICS)
     hits = {name: {k: 0 for k in KS} for name in names}
     errors: dict[str, int] = {}
