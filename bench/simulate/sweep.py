@@ -41,6 +41,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--first-seed", type=int, default=1)
     ap.add_argument("--days", type=int, default=28)
+    ap.add_argument("--techs", type=int, default=20, help="technicians on the desk (default 20)")
     ap.add_argument("--force-urgent-only", action="store_true", help="desk setting below_threshold = urgent")
     ap.add_argument("--out", default="docs/img/simulator_load.png", help="chart path ('' for none)")
     ap.add_argument("--json", default="")
@@ -126,7 +127,7 @@ def chart(data: dict[float, dict[str, dict[str, Any]]], strategies: list[str], p
                             color="grey", alpha=0.15, label="claim: manual +15..25 pts")  # fmt: skip
             ax.set_ylim(top=100.5)
         ax.set_title(name, fontsize=10)
-        ax.set_xlabel("tickets per weekday (20 technicians)")
+        ax.set_xlabel("tickets per weekday")
         ax.grid(alpha=0.3)
         if key == "frt_mean":
             ax.set_yscale("log")
@@ -147,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     workers = args.workers or min(len(os.sched_getaffinity(0)), 8)
-    base = replace(Params(), days=args.days, force_urgent_only=args.force_urgent_only)
+    base = replace(Params(), days=args.days, techs=args.techs, force_urgent_only=args.force_urgent_only)
     policy = "below_threshold=urgent" if args.force_urgent_only else "default policy"
     print(f"Load sweep: {len(loads)} loads x {len(strategies)} strategies x {len(seeds)} seeds, {policy}", flush=True)
     started = time.perf_counter()
@@ -158,7 +159,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Mean over {len(seeds)} seeds (manual SLA: range over seeds in brackets)")
     print(table(data, strategies))
     if args.out:
-        chart(data, strategies, Path(args.out), f"Switchboard desk simulation across loads ({policy}, {len(seeds)} seeds)")
+        title = f"Switchboard desk simulation across loads: {args.techs} technicians, {policy}, {len(seeds)} seeds"
+        chart(data, strategies, Path(args.out), title)
         print(f"\nchart: {args.out}")
     if args.json:
         write_json(Path(args.json), {"loads": {str(k): v for k, v in data.items()}, "params": base.as_dict(), "seeds": seeds})
