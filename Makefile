@@ -48,6 +48,7 @@ bench: install
 	$(BIN)/python -m bench.speed
 	$(BIN)/python -m bench.web
 	$(BIN)/python -m bench.simulate
+	$(BIN)/python -m bench.simulate.sweep
 
 clean:
 	rm -rf var staticfiles .pytest_cache

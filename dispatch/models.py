@@ -306,6 +306,10 @@ class Decision(models.Model):
     confidence = models.FloatField(null=True, blank=True)
     top_score = models.FloatField(null=True, blank=True)
     error_code = models.CharField(max_length=50, blank=True)
+    waiting = models.CharField(
+        max_length=300, blank=True,
+        help_text="Held for a qualified technician (below-threshold assignment 'urgent only'): why, and who is next",
+    )  # fmt: skip
     algorithm_version = models.CharField(max_length=50)
     as_of = models.DateTimeField()
     inputs = models.JSONField(default=dict, help_text="Summary of the engine's inputs, for replay")

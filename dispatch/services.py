@@ -245,6 +245,7 @@ def decision_store(
         confidence=ranking.confidence_value,
         top_score=ranking.candidates[0].score if ranking.candidates else None,
         error_code=ranking.error_code or "",
+        waiting=next((b.details for b in ranking.blocking_factors if b.factor == "force_scope"), "")[:300],
         algorithm_version=algorithm_version(),
         as_of=as_of or started_at,
         inputs=_inputs_summary(facts, policy, len(techs)),

@@ -128,6 +128,8 @@ class QueueTable(tables.Table):
             return format_html('<span class="badge badge-ok">Assigned to {}</span>', record.assigned_to.name)
         if decision is None:
             return mark_safe('<span class="muted">not ranked yet</span>')
+        if decision.waiting:
+            return format_html('<span class="badge badge-wait" title="{}">Waiting for a qualified tech</span>', decision.waiting)
         if decision.status == DecisionStatus.FAILED or decision.error_code:
             code = decision.error_code or "FAILED"
             return format_html(

@@ -127,3 +127,26 @@ def test_queue_search_finds_a_ticket_number(dispatcher_client: Any, db: Any) -> 
     TicketFactory(external_id="48214", subject="Printer too")
     page = dispatcher_client.get(URL, {"q": "#48213"}).content.decode()
     assert "#48213" in page and "#48214" not in page
+
+
+def test_a_ticket_held_for_a_qualified_technician_says_so_and_who_is_next(
+    dispatcher_client: Any, category: Any, bob: Any, skill: Any
+) -> None:
+    """Below-threshold assignment 'urgent only': only beginner Bob is on shift; Alice, the expert,
+    starts later, so the Low ticket waits (amber, not a red failure) and the tooltip names her."""
+    from dispatch.models import DispatchSettings
+    from dispatch.services import decision_create
+    from skills.models import Shift
+
+    DispatchSettings.objects.filter(pk=DispatchSettings.load().pk).update(below_threshold="urgent")
+    alice = TechnicianFactory(external_id="tech-alice", name="Alice Expert", skills={skill: "expert"})
+    now = timezone.localtime(timezone.now(), timezone.get_fixed_timezone(0))
+    start = (now + timedelta(hours=3)).time().replace(second=0, microsecond=0, minute=0)
+    end = (now + timedelta(hours=4)).time().replace(second=0, microsecond=0, minute=0)
+    Shift.objects.bulk_create(Shift(technician=alice, weekday=d, start=start, end=end) for d in range(7))
+    ticket = TicketFactory(external_id="6001", category=category, priority="Low", sla_due=timezone.now() + timedelta(hours=20))
+    decision = decision_create(ticket=ticket, mode="assign")
+    assert decision.error_code == "SKILL_MATCH_BELOW_THRESHOLD" and "next: Alice Expert" in decision.waiting
+    page = dispatcher_client.get(URL).content.decode()
+    assert "badge-wait" in page and "Waiting for a qualified tech" in page and "next: Alice Expert" in page
+    assert "Skill match too low" not in page
