@@ -340,6 +340,7 @@ class PeopleSyncResult:
     mapped: int = 0
     skills: int = 0
     time_off: int = 0
+    time_off_removed: int = 0
     shifts: int = 0
     companies: int = 0
     boards: int = 0
@@ -352,7 +353,8 @@ def people_sync(*, connection_id: int) -> PeopleSyncResult:
     now = timezone.now()
     try:
         members = backend.list_members()
-        time_off = backend.list_time_off(now - timedelta(days=1), now + TIME_OFF_AHEAD)
+        window = (now - timedelta(days=1), now + TIME_OFF_AHEAD)
+        time_off = backend.list_time_off(*window)
         shifts = backend.list_shifts(now - SHIFT_WINDOW[0], now + SHIFT_WINDOW[1])
         companies = backend.list_companies()
         boards = backend.list_boards()
@@ -364,7 +366,7 @@ def people_sync(*, connection_id: int) -> PeopleSyncResult:
         by_member = dict(
             MemberMapping.objects.filter(connection=connection).values_list("external_id", "technician_id")
         )
-        result.time_off = _time_off_store(by_member, time_off)
+        result.time_off, result.time_off_removed = _time_off_store(connection, by_member, time_off, window)
         result.shifts = _shifts_store(by_member, shifts)
         result.companies = companies_store(connection, companies)
         for board in boards:
@@ -467,17 +469,33 @@ def _skills_store(tech: Technician, skills: dict[str, str]) -> int:
     return changed
 
 
-def _time_off_store(by_member: dict[str, int], rows: list[Any]) -> int:
-    added = 0
+def _time_off_store(
+    connection: PsaConnection, by_member: dict[str, int], rows: list[Any], window: tuple[datetime, datetime]
+) -> tuple[int, int]:
+    """(added, removed). The PSA owns the time off it reports: rows are tagged with the
+    connection, and a tagged row of a mapped technician that overlaps the window the PSA was
+    asked about but is no longer reported (cancelled there) is deleted. A row with the same
+    technician and times that was entered here is adopted (the PSA reports it too); other time off
+    entered in Switchboard, rows outside the window and unmapped technicians' rows are left alone."""
+    source = f"psa:{connection.pk}"
+    added, seen = 0, set()
     for row in rows:
         tech_id = by_member.get(row.member_external_id)
         if tech_id is None or row.end <= row.start:
             continue
-        _, created = TimeOff.objects.get_or_create(
-            technician_id=tech_id, start=row.start, end=row.end, defaults={"reason": (row.reason or "")[:200]}
-        )
+        off, created = TimeOff.objects.get_or_create(
+            technician_id=tech_id, start=row.start, end=row.end,
+            defaults={"reason": (row.reason or "")[:200], "source": source},
+        )  # fmt: skip
+        if not created and off.source != source:
+            TimeOff.objects.filter(pk=off.pk).update(source=source)
         added += created
-    return added
+        seen.add(off.pk)
+    stale = TimeOff.objects.filter(
+        source=source, technician_id__in=set(by_member.values()), end__gt=window[0], start__lt=window[1]
+    ).exclude(pk__in=seen)
+    removed, _ = stale.delete()
+    return added, removed
 
 
 def _shifts_store(by_member: dict[str, int], rows: list[Any]) -> int:

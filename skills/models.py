@@ -120,6 +120,9 @@ class TimeOff(models.Model):
     start = models.DateTimeField()
     end = models.DateTimeField()
     reason = models.CharField(max_length=200, blank=True)
+    # "" when entered here (schedules page, workspace import); "psa:<connection id>" when synced from
+    # a PSA, which then owns it: time off cancelled there is deleted here on the next people sync.
+    source = models.CharField(max_length=40, blank=True, default="")
 
     class Meta:
         ordering = ["start"]

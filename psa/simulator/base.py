@@ -460,6 +460,18 @@ def control(server: SimServer, req: SimRequest) -> Response:
     match = re.fullmatch(r"/_sim/tickets/(\d+)", path)
     if match and req.method in ("POST", "PATCH"):
         return _sim_update_ticket(app, int(match.group(1)), req.json())
+    if path == "/_sim/time_off" and req.method == "GET":
+        rows = [{"id": str(o.num), "member": o.tech, "start": o.start.isoformat(), "end": o.end.isoformat(),
+                 "reason": o.reason} for o in app.state.time_off]  # fmt: skip
+        return json_response({"time_off": rows})
+    match = re.fullmatch(r"/_sim/time_off/(\d+)", path)
+    if match and req.method == "DELETE":  # time off cancelled in the PSA
+        num = int(match.group(1))
+        kept = [o for o in app.state.time_off if o.num != num]
+        if len(kept) == len(app.state.time_off):
+            raise HttpError(404, f"time off {num} not found")
+        app.state.time_off[:] = kept
+        return json_response({"deleted": str(num)})
     raise HttpError(404, f"unknown simulator endpoint {req.method} {req.path}")
 
 

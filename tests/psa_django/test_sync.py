@@ -159,3 +159,29 @@ def test_an_unreachable_psa_is_recorded_on_the_connection(connection: PsaConnect
         sync.tickets_sync(connection_id=connection.pk)
     connection.refresh_from_db()
     assert raised.value.retryable and "HTTP 500" in connection.last_error
+
+
+def test_time_off_cancelled_in_the_psa_is_removed_and_local_time_off_is_kept(connection: PsaConnection, sim: Sim) -> None:
+    sync.people_sync(connection_id=connection.pk)
+    sarah = Technician.objects.get(external_id="tech-456")
+    synced = list(TimeOff.objects.filter(technician=sarah).values_list("start", "end"))
+    assert synced and set(TimeOff.objects.filter(technician=sarah).values_list("source", flat=True)) == {
+        f"psa:{connection.pk}"
+    }
+    start = timezone.now() + timedelta(days=3)
+    local = TimeOff.objects.create(technician=sarah, start=start, end=start + timedelta(days=1), reason="dentist")
+    listed = sim.http.get("/_sim/time_off").json()["time_off"]
+    for off in listed:
+        if off["member"] == "tech-456":
+            assert sim.http.delete(f"/_sim/time_off/{off['id']}").status_code == 200
+    result = sync.people_sync(connection_id=connection.pk)
+    assert result.time_off_removed == len(synced) and result.time_off == 0
+    assert list(TimeOff.objects.filter(technician=sarah)) == [local]
+    others = TimeOff.objects.exclude(technician=sarah).count()
+    sync.people_sync(connection_id=connection.pk)  # nothing else changes on the next sync
+    assert TimeOff.objects.exclude(technician=sarah).count() == others and TimeOff.objects.filter(pk=local.pk).exists()
+
+
+def test_unknown_time_off_id_is_a_404_in_the_simulator(sim: Sim) -> None:
+    response = sim.http.delete("/_sim/time_off/999999")
+    assert response.status_code == 404 and "time off 999999 not found" in response.text
