@@ -1,18 +1,58 @@
 """Batch dispatch of the whole unassigned queue (POST /api/v1/dispatch/batch and the
 scheduled cycle): one engine call that optimises the batch as a whole, then one stored
-decision per ticket, assigned where the mode says so."""
+decision per ticket, assigned where the mode says so. A ticket whose current decision already
+says what the new ranking says (same suggestion, or the same failure) and that would not be
+assigned keeps that decision: the 5-minute cycle does not add a copy every time it runs."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from dispatch import engine
 from dispatch.facts import build_tech_facts, load_policy, open_unassigned_tickets, ticket_facts
-from dispatch.models import Ticket
-from dispatch.services import AssignmentConflict, decision_store
+from dispatch.models import Decision, DecisionStatus, Ticket
+from dispatch.services import AssignmentConflict, decision_store, resolve_mode
+
+# A decision the cycle may leave in place when the new ranking says the same thing.
+KEEPABLE = (DecisionStatus.SUGGESTED, DecisionStatus.SHADOW, DecisionStatus.FAILED)
+
+
+def _latest_decisions(tickets: list[Ticket]) -> dict[int, Decision]:
+    """Two queries: each ticket's current (not superseded) decision."""
+    latest = Subquery(
+        Decision.objects.filter(ticket=OuterRef("pk"))
+        .exclude(status=DecisionStatus.SUPERSEDED)
+        .order_by("-created_at", "-pk")
+        .values("pk")[:1]
+    )
+    ids = Ticket.objects.filter(pk__in=[t.pk for t in tickets]).annotate(d=latest).values_list("d", flat=True)
+    found = Decision.objects.filter(pk__in=[i for i in ids if i]).select_related("recommended").defer(
+        "inputs", "candidates", "document"
+    )
+    return {d.ticket_id: d for d in found}
+
+
+def _unchanged(previous: Decision | None, ranking: Any, mode: str | None, ticket: Ticket) -> bool:
+    """The new ranking would store what the ticket's decision already says (same recommendation,
+    or the same failure) and would assign nothing: keep the decision instead of adding a copy."""
+    if previous is None or previous.status not in KEEPABLE:
+        return False
+    resolved, shadow = resolve_mode(mode, ticket.effective_category, ranking)
+    if ranking.selected is not None and ranking.error_code is None:
+        if resolved == "assign" or previous.status == DecisionStatus.FAILED:
+            return False
+        same_status = previous.status == (DecisionStatus.SHADOW if shadow else DecisionStatus.SUGGESTED)
+        return same_status and previous.recommended is not None and previous.recommended.external_id == ranking.selected
+    waiting = next((b.details for b in ranking.blocking_factors if b.factor == "force_scope"), "")[:300]
+    return (
+        previous.status == DecisionStatus.FAILED
+        and previous.error_code == (ranking.error_code or "")
+        and previous.waiting == waiting
+    )
 
 
 def batch_dispatch(*, mode: str | None = None, optimise: bool = True, initiated_by: str = "batch", limit: int = 500) -> list[dict[str, Any]]:
@@ -26,9 +66,15 @@ def batch_dispatch(*, mode: str | None = None, optimise: bool = True, initiated_
     facts = [ticket_facts(t) for t in tickets]
     rankings = engine.rank_batch(facts, techs, policy, optimise=optimise)
     by_id = {t.external_id: (t, f) for t, f in zip(tickets, facts, strict=True)}
+    previous = _latest_decisions(tickets)
     results: list[dict[str, Any]] = []
     for ranking in rankings:
         ticket, fact = by_id[ranking.ticket_id]
+        kept = previous.get(ticket.pk)
+        if _unchanged(kept, ranking, mode, ticket):
+            assert kept is not None
+            results.append(_result(ticket, kept, kept.status != DecisionStatus.FAILED, unchanged=True))
+            continue
         try:
             with transaction.atomic():
                 decision = decision_store(
@@ -38,18 +84,21 @@ def batch_dispatch(*, mode: str | None = None, optimise: bool = True, initiated_
         except AssignmentConflict as exc:
             results.append({"ticket_id": ticket.external_id, "success": False, "reason": "ALREADY_ASSIGNED", "message": str(exc)})
             continue
-        doc = decision.document
-        results.append(
-            {
-                "ticket_id": ticket.external_id,
-                "success": doc.get("success", False),
-                "decision_id": decision.pk,
-                "status": decision.status,
-                "technician_id": (decision.assigned or decision.recommended).external_id
-                if (decision.assigned or decision.recommended)
-                else None,
-                "score": decision.top_score,
-                "reason": decision.error_code or None,
-            }
-        )
+        results.append(_result(ticket, decision, decision.document.get("success", False)))
     return results
+
+
+def _result(ticket: Ticket, decision: Decision, success: bool, unchanged: bool = False) -> dict[str, Any]:
+    tech = decision.assigned or decision.recommended
+    out = {
+        "ticket_id": ticket.external_id,
+        "success": success,
+        "decision_id": decision.pk,
+        "status": decision.status,
+        "technician_id": tech.external_id if tech else None,
+        "score": decision.top_score,
+        "reason": decision.error_code or None,
+    }
+    if unchanged:
+        out["unchanged"] = True  # the ticket's decision already said this; nothing new was stored
+    return out

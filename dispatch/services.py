@@ -157,7 +157,7 @@ def ticket_rank(
     return ranking, facts, techs, policy
 
 
-def _resolve_mode(requested: str | None, category: Category | None, ranking: Ranking) -> tuple[str, bool]:
+def resolve_mode(requested: str | None, category: Category | None, ranking: Ranking) -> tuple[str, bool]:
     """(mode, shadow): explicit mode wins; otherwise the category's earned-trust setting."""
     if requested:
         return requested, False
@@ -221,7 +221,7 @@ def decision_store(
 ) -> Decision:
     """Store a ranking as the ticket's current decision and assign when the mode (or the
     category's earned trust) says so. Call inside a transaction."""
-    mode, shadow = _resolve_mode(mode, ticket.effective_category, ranking)
+    mode, shadow = resolve_mode(mode, ticket.effective_category, ranking)
     finished = started_at + (elapsed if elapsed is not None else (timezone.now() - started_at))
     failed = ranking.selected is None or ranking.error_code is not None
     # The batch cycle re-dispatches a waiting ticket every few minutes: the manager hears about a

@@ -258,3 +258,27 @@ def test_desk_setting_never_waits_even_for_urgent_work(api: Any, novice_only: An
     novice_only["ticket"].save()
     doc = api.post("/api/v1/dispatch", {"ticket_id": "777", "mode": "assign"}).json()
     assert doc["success"] is False and doc["dispatching_results"]["reason"] == "SKILL_MATCH_BELOW_THRESHOLD"
+
+
+def test_batch_keeps_a_suggestion_that_did_not_change_and_stores_one_that_did(api: Any, desk: Any) -> None:
+    first = api.post("/api/v1/dispatch/batch", {"mode": "suggest"}).json()["results"]
+    again = api.post("/api/v1/dispatch/batch", {"mode": "suggest"}).json()["results"]
+    assert [r["decision_id"] for r in again] == [r["decision_id"] for r in first]
+    assert all(r["unchanged"] and r["success"] and r["technician_id"] == "tech-sarah" for r in again)
+    assert Decision.objects.filter(ticket=desk["ticket"]).count() == 1
+    desk["sarah"].active = False
+    desk["sarah"].save()
+    [changed] = api.post("/api/v1/dispatch/batch", {"mode": "suggest"}).json()["results"]
+    assert "unchanged" not in changed and changed["technician_id"] == "tech-mike"
+    statuses = list(Decision.objects.filter(ticket=desk["ticket"]).order_by("pk").values_list("status", flat=True))
+    assert statuses == [DecisionStatus.SUPERSEDED, DecisionStatus.SUGGESTED]
+
+
+def test_batch_assigns_a_kept_suggestion_once_its_category_is_trusted(api: Any, desk: Any) -> None:
+    api.post("/api/v1/dispatch/batch", {})
+    desk["category"].auto_assign = AutoAssign.ON
+    desk["category"].auto_assign_min_confidence = 0.0
+    desk["category"].save()
+    [result] = api.post("/api/v1/dispatch/batch", {}).json()["results"]
+    assert "unchanged" not in result and result["status"] == DecisionStatus.AUTO_ASSIGNED
+    assert Assignment.objects.filter(ticket=desk["ticket"], technician=desk["sarah"]).count() == 1
