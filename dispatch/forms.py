@@ -117,7 +117,7 @@ class SettingsForm(forms.Form):
     below_threshold = forms.ChoiceField(
         label="Below-threshold assignment",
         choices=DispatchSettings._meta.get_field("below_threshold").choices,
-        help_text="When nobody available reaches the skill threshold (API calls may say otherwise per ticket)",
+        help_text=DispatchSettings._meta.get_field("below_threshold").help_text,
     )
     business_hours_only = forms.BooleanField(required=False)
     preferred_tech_priority = forms.BooleanField(

@@ -13,6 +13,10 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='dispatchsettings',
             name='below_threshold',
-            field=models.CharField(choices=[('always', 'Always: assign the best available even below the skill threshold'), ('urgent', 'Urgent only: High/Critical, or within 30 min of the SLA deadline; the rest wait'), ('never', 'Never: wait for a qualified technician')], default='always', help_text="What force_assignment means when an API call does not say (the contract's default is always)", max_length=10, verbose_name='below-threshold assignment'),
+            field=models.CharField(choices=[('always', 'Always'), ('urgent', 'Urgent only'), ('never', 'Never')], default='always', help_text=(
+            "When nobody available reaches the skill threshold. Always: assign the best available. Urgent only: "
+            "High/Critical tickets, and others within 30 min of their SLA deadline; the rest wait for a qualified "
+            "technician. Never: wait. An API call's force_assignment decides for its ticket."
+        ), max_length=10, verbose_name='below-threshold assignment'),
         ),
     ]

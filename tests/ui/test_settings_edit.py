@@ -33,7 +33,7 @@ def test_below_threshold_assignment_is_a_desk_setting(manager_client: Any) -> No
     response = manager_client.post(URL, form_data(below_threshold="urgent", action="save"))
     assert response.status_code == 302 and DispatchSettings.load().below_threshold == "urgent"
     page = manager_client.get(reverse("dispatch:rules")).content.decode()
-    assert '<option value="urgent" selected>Urgent only: High/Critical' in page
+    assert '<option value="urgent" selected>Urgent only</option>' in page and "within 30 min of their SLA deadline" in page
 
 
 def test_unknown_below_threshold_choice_is_rejected_and_changes_nothing(manager_client: Any) -> None:
