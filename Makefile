@@ -43,6 +43,7 @@ test: install-dev chromium redis-server
 
 lint: install-dev
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 bench: install
 	$(BIN)/python -m bench.speed

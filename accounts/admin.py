@@ -6,7 +6,7 @@ from accounts.models import ApiToken, User
 
 @admin.register(User)
 class SwitchboardUserAdmin(UserAdmin):
-    fieldsets = (*UserAdmin.fieldsets, ("Switchboard", {"fields": ("role",)}))
+    fieldsets = (*(UserAdmin.fieldsets or ()), ("Switchboard", {"fields": ("role",)}))
     list_display = ("username", "email", "role", "is_active", "is_staff")
     list_filter = ("role", "is_active", "is_staff")
 

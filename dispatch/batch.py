@@ -33,7 +33,8 @@ def _latest_decisions(tickets: list[Ticket]) -> dict[int, Decision]:
     found = Decision.objects.filter(pk__in=[i for i in ids if i]).select_related("recommended").defer(
         "inputs", "candidates", "document"
     )
-    return {d.ticket_id: d for d in found}
+    # ticket_id is the ticket's pk by construction (None only if it was deleted in between)
+    return {d.ticket_id: d for d in found if d.ticket_id is not None}
 
 
 def _unchanged(previous: Decision | None, ranking: Any, mode: str | None, ticket: Ticket) -> bool:

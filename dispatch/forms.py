@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -42,12 +43,12 @@ class WhatIfForm(forms.Form):
     def __init__(
         self,
         *args: Any,
-        technicians: list[tuple[str, str]] = (),
+        technicians: Sequence[tuple[str, str]] = (),
         weights: dict[str, float] | None = None,
         **kwargs: Any,
-    ) -> None:  # type: ignore[assignment]
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["exclude"].choices = list(technicians)
+        cast(forms.MultipleChoiceField, self.fields["exclude"]).choices = list(technicians)
         for factor in FACTORS:
             self.fields[f"w_{factor}"] = forms.IntegerField(
                 required=False,
@@ -93,7 +94,9 @@ class AutoAssignForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["auto_assign"].choices = [(k, label.split(" (")[0]) for k, label in AutoAssign.choices]
+        cast(forms.ChoiceField, self.fields["auto_assign"]).choices = [
+            (k, label.split(" (")[0]) for k, label in AutoAssign.choices
+        ]
 
 
 class SettingsForm(forms.Form):
@@ -116,7 +119,7 @@ class SettingsForm(forms.Form):
     allow_overflow_assignment = forms.BooleanField(required=False)
     below_threshold = forms.ChoiceField(
         label="Below-threshold assignment",
-        choices=DispatchSettings._meta.get_field("below_threshold").choices,
+        choices=DispatchSettings._meta.get_field("below_threshold").choices or (),
         help_text=DispatchSettings._meta.get_field("below_threshold").help_text,
     )
     business_hours_only = forms.BooleanField(required=False)
@@ -138,7 +141,7 @@ class SettingsForm(forms.Form):
         "business_hours_only", "preferred_tech_priority", "escalation_email", "notify_customers",
     )  # fmt: skip
 
-    def __init__(self, *args: Any, instance: DispatchSettings, **kwargs: Any) -> None:
+    def __init__(self, data: Any = None, *, instance: DispatchSettings, **kwargs: Any) -> None:
         self.instance = instance
         initial = {name: getattr(instance, name) for name in self.PLAIN}
         initial["workload_excluded_statuses"] = ", ".join(instance.workload_excluded_statuses or [])
@@ -151,7 +154,7 @@ class SettingsForm(forms.Form):
         )
         for factor in FACTORS:
             initial[f"w_{factor}"] = (instance.weights or {}).get(factor, 0)
-        super().__init__(*args, initial=initial, **kwargs)
+        super().__init__(data, initial=initial, **kwargs)
         for factor in FACTORS:
             self.fields[f"w_{factor}"] = forms.FloatField(
                 min_value=0, max_value=1, label=FACTOR_LABELS[factor],
@@ -164,6 +167,7 @@ class SettingsForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # Form.clean() returns cleaned_data
         if self.errors:
             return data
         proposed = copy.copy(self.instance)

@@ -120,6 +120,7 @@ def time_to_dispatch(start: datetime) -> dict[str, Any]:
     by_day: dict[str, list[float]] = {}
     auto = 0
     for decided_at, created_at, status in rows:
+        assert decided_at is not None  # NULLs never match decided_at__gte
         value = max(0.0, (decided_at - created_at).total_seconds() / 60)
         minutes.append(value)
         by_day.setdefault(decided_at.date().isoformat(), []).append(value)

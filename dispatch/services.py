@@ -183,7 +183,7 @@ def decision_create(
     _classify_if_needed(ticket)
     ticket = ticket_queryset().get(pk=ticket.pk)
     at = (req.as_of if req else None) or started
-    policy_overrides = {}
+    policy_overrides: dict[str, Any] = {}
     if req is not None:
         policy_overrides = {"override_workload_limit": req.override_workload_limit}
         if req.force_assignment is not None:  # an explicit choice for this ticket beats the desk's scope

@@ -124,8 +124,9 @@ class QueueTable(tables.Table):
 
     def render_suggestion(self, record: Ticket) -> SafeString:
         decision: Decision | None = getattr(record, "decision", None)
-        if record.assigned_to_id:
-            return format_html('<span class="badge badge-ok">Assigned to {}</span>', record.assigned_to.name)
+        assigned = record.assigned_to  # None without a query when assigned_to_id is unset
+        if assigned is not None:
+            return format_html('<span class="badge badge-ok">Assigned to {}</span>', assigned.name)
         if decision is None:
             return mark_safe('<span class="muted">not ranked yet</span>')
         if decision.waiting:

@@ -56,7 +56,7 @@ def autoassign_update(request: HtmxHttpRequest, category_id: int) -> HttpRespons
             )
         else:
             messages.error(
-                request, f"{category.name}: {'; '.join(m for ms in form.errors.values() for m in ms)}"
+                request, f"{category.name}: {'; '.join(str(m) for ms in form.errors.values() for m in ms)}"
             )
         return redirect("dispatch:autoassign")
     row = next(r for r in trust_table(TRUST_DAYS) if r.category.pk == category.pk)

@@ -89,7 +89,7 @@ class _Context:
 
 
 # Per process: PSA company id -> identifier, so a ticket sync does not list companies every minute.
-_company_ids: dict[tuple[int, str], tuple[float, dict[str, tuple[str, str]]]] = {}
+_company_ids: dict[tuple[int, str], tuple[float, dict[str, tuple[str | None, str]]]] = {}
 _company_lock = threading.Lock()
 
 
@@ -528,7 +528,7 @@ def _shifts_store(by_member: dict[str, int], rows: list[Any]) -> int:
 def companies_store(connection: PsaConnection, companies: list[Any]) -> int:
     """Companies keyed by their PSA identifier (the workspace id); returns how many were new."""
     added = 0
-    known = {}
+    known: dict[str, tuple[str | None, str]] = {}
     for company in companies:
         key = (company.identifier or f"{connection.name}:{company.external_id}")[:100]
         known[company.external_id] = (company.identifier or None, company.name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zoneinfo
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -22,7 +22,8 @@ class _LocalPeriodForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["technician"].queryset = Technician.objects.filter(active=True).order_by("name")
+        technician = cast(forms.ModelChoiceField, self.fields["technician"])
+        technician.queryset = Technician.objects.filter(active=True).order_by("name")
         for name in ("start", "end"):
             self.fields[name].widget = forms.DateTimeInput(
                 attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
@@ -31,6 +32,7 @@ class _LocalPeriodForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # ModelForm.clean() returns cleaned_data
         tech: Technician | None = data.get("technician")
         start: datetime | None = data.get("start")
         end: datetime | None = data.get("end")

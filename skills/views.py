@@ -6,8 +6,9 @@ from __future__ import annotations
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
+from django import forms
 from django.contrib import messages
 from django.db.models import Prefetch
 from django.http import HttpResponse
@@ -40,7 +41,7 @@ def matrix_context() -> dict[str, Any]:
         "skills": skills,
         "groups": groups,
         "grid": grid,
-        "level_choices": LevelForm.base_fields["level"].choices,
+        "level_choices": cast(forms.ChoiceField, LevelForm.base_fields["level"]).choices,
         "upload_form": WorkspaceUploadForm(),
     }
 
@@ -72,7 +73,7 @@ def level_set(request: HtmxHttpRequest, technician_id: int, skill_id: int) -> Ht
         "tech": tech,
         "skill": skill,
         "level": level,
-        "level_choices": LevelForm.base_fields["level"].choices,
+        "level_choices": cast(forms.ChoiceField, LevelForm.base_fields["level"]).choices,
         "saved": True,
     }
     return render(request, "skills/matrix.html#cell", context)

@@ -145,7 +145,7 @@ def assess_skills(ticket: TicketFacts, tech: TechFacts, required: tuple[str, ...
     total = 0.0
     for skill in required:
         key = skill.casefold()
-        raw = tech.skills.get(skill)
+        raw: object = tech.skills.get(skill)
         if raw is None:
             if folded is None:
                 folded = {name.casefold(): value for name, value in tech.skills.items()}

@@ -349,7 +349,9 @@ def _select(
     if selected is None and error is None:
         error = _pool_error(ev)
         if error is None:
-            selected = best_eligible(ev).tech_id
+            best = best_eligible(ev)
+            assert best is not None  # no pool error: some draft has a tier, so one is eligible
+            selected = best.tech_id
     if selected is not None and batch_full:
         if outcome.startswith("Assigned to "):
             outcome = f"{outcome.removeprefix('Assigned to ')} had no slot left in this batch"

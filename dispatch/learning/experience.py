@@ -428,10 +428,12 @@ class ExperienceLearner:
 
     def company_history(self, tech: str, company: str | None) -> dict[str, CompanyHistory]:
         """What the engine reads about the technician and the ticket's company."""
-        acc = self._techs.get((tech, "company", company)) if company else None
+        if not company:
+            return {}
+        acc = self._techs.get((tech, "company", company))
         if acc is None:
             return {}
-        return {company: CompanyHistory(tickets=acc.n, csat=self._smoothed(acc, "company", company)[2])}  # type: ignore[dict-item]
+        return {company: CompanyHistory(tickets=acc.n, csat=self._smoothed(acc, "company", company)[2])}
 
     def snapshot(self) -> list[SliceStats]:
         """Every technician x slice as of `self.now`, in a stable order."""

@@ -273,7 +273,8 @@ class _CategoryModel:
             (r for r in records if r.category and r.resolved_at is not None and (r.subject or r.description)),
             key=lambda r: r.resolved_at,  # type: ignore[arg-type, return-value]
         )
-        self.resolved_times = [r.resolved_at for r in self.labelled]
+        # every labelled record has a resolved_at (filtered above), so this stays aligned with it
+        self.resolved_times = [r.resolved_at for r in self.labelled if r.resolved_at is not None]
         n = len(test)
         refits = max(1, min(refits, n))
         self.starts = sorted({round(i * n / refits) for i in range(refits)})
@@ -370,7 +371,9 @@ def replay(
     `train_models` does on all history, and rank with them (False: rank without, whatever the
     policy carries)."""
     if rank is None:
-        from dispatch.engine import rank
+        from dispatch.engine import rank as engine_rank
+
+        rank = engine_rank
     started = _time.perf_counter()
     categories, companies = categories or {}, companies or {}
     train, test_all = split(records, holdout)

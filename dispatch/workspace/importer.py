@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from datetime import time
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 
 from dispatch.engine.types import BusinessHours, GeoPoint, Interval, Shift
 from dispatch.engine.types import Rule as RuleFacts
@@ -53,6 +53,7 @@ def workspace_validate_for_db(doc: dict[str, Any], *, create_missing_technicians
 
 
 def workspace_wipe() -> None:
+    model: type[models.Model]
     for model in (Assignment, Decision, Ticket, HistoryTicket, TechnicianExperience, ModelVersion, Rule, Company, SLAPolicy):
         model.objects.all().delete()
     for model in (Technician, Category, Skill, Certification, Board, DispatchSettings):

@@ -165,7 +165,7 @@ class HistoryTicket:
     ticket_id: str
     resolved_by: str  # technician id
     opened_at: datetime
-    resolved_at: datetime
+    resolved_at: datetime | None  # always set in a file; None only for a row blanked in the admin (export)
     subject: str = ""
     description: str = ""
     category: str | None = None
@@ -745,7 +745,8 @@ def _section(r: _Report, doc: Mapping[str, Any], section: str) -> list[tuple[int
     if not isinstance(value, list):
         _expected(r, section, "a list", value)
         return []
-    records, seen = [], {}
+    records: list[tuple[int, dict]] = []
+    seen: dict[Any, int] = {}  # identity key -> index of the record that first used it
     for i, element in enumerate(value):
         path = f"{section}[{i}]"
         fields_ = _fields(r, path, element, _SPECS[section])
@@ -892,7 +893,7 @@ def _with_implied(ws: Workspace) -> Workspace:
     skill_refs += [s for t in ws.tickets for s in t.required_skills]
     skill_refs += [s for rule in ws.rules for s in rule.then.get("require_skills", ())]
     work = list(ws.tickets) + list(ws.history)
-    boards = [w.board for w in work]
+    boards: list[str | None] = [w.board for w in work]
     boards += [rule.when.get("board") for rule in ws.rules] + [rule.then.get("board") for rule in ws.rules]
     return replace(
         ws,

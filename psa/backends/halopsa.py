@@ -169,7 +169,7 @@ class HaloBackend(PsaBackend):
                 created_at=halo_datetime(d.get("dateoccurred")),
                 updated_at=halo_datetime(d.get("last_update") or d.get("lastactiondate")),
                 sla_due=halo_datetime(d.get("fixbydate") or d.get("deadlinedate")),
-                estimated_hours=float(estimate) if estimate not in (None, "") else None,
+                estimated_hours=float(estimate) if estimate is not None and estimate != "" else None,
                 closed=str(d.get("status_id")) == str(CLOSED_STATUS_ID)
                 or halo_datetime(d.get("dateclosed")) is not None
                 or any(word in (status or "").lower() for word in CLOSED_WORDS),

@@ -110,9 +110,12 @@ def _test(actual: Any, op: str, expected: Any) -> bool:
         return all(_cmp(actual, v) != 0 for v in expected)
     if op in ("beginswith", "endswith", "contains"):
         left, right = str(actual).casefold(), str(expected).casefold()
-        return {"beginswith": left.startswith, "endswith": left.endswith, "contains": left.__contains__}[op](
-            right
-        )
+        text_ops: dict[str, Callable[[str], bool]] = {
+            "beginswith": left.startswith,
+            "endswith": left.endswith,
+            "contains": left.__contains__,
+        }
+        return text_ops[op](right)
     result = _cmp(actual, expected)
     if result is None:
         return False

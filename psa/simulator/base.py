@@ -352,8 +352,14 @@ class SimServer(ThreadingHTTPServer):
             app.public_base_url = self.base_url
 
     @property
+    def bound_host(self) -> str:
+        host = self.server_address[0]
+        assert isinstance(host, str)  # an AF_INET server, bound to a (host, port) pair in __init__
+        return host
+
+    @property
     def base_url(self) -> str:
-        host, port = self.server_address[:2]
+        host, port = self.bound_host, self.server_address[1]
         host = "127.0.0.1" if host in ("0.0.0.0", "") else host
         return f"http://{host}:{port}"
 
@@ -384,7 +390,7 @@ class SimHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         server = self.server
-        req = SimRequest(self.command, self.path, self.headers, body, f"{server.server_address[0]}")
+        req = SimRequest(self.command, self.path, self.headers, body, server.bound_host)
         if req.path.lower().startswith("/_sim/"):
             try:
                 self._write(control(server, req))

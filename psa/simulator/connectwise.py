@@ -729,7 +729,8 @@ class ConnectWiseApp(SimulatorApp):
                 details=[_field_error("type", f"Type {type_ref} was not found.")],
             )
         start = parse_dt(body["dateStart"])
-        end = parse_dt(body.get("dateEnd")) or start + timedelta(hours=1)  # type: ignore[operator]
+        assert start is not None  # dateStart was checked non-empty above
+        end = parse_dt(body.get("dateEnd")) or start + timedelta(hours=1)
         entry = {
             "id": self.state.next_id("schedule", 10001),
             "objectId": body.get("objectId") or 0,
@@ -739,7 +740,7 @@ class ConnectWiseApp(SimulatorApp):
             "status": {"id": 2, "name": "Firm"},
             "dateStart": cw_date(start),
             "dateEnd": cw_date(end),
-            "hours": round((end - start).total_seconds() / 3600, 2),  # type: ignore[operator]
+            "hours": round((end - start).total_seconds() / 3600, 2),
             "doneFlag": bool(body.get("doneFlag", False)),
             "acknowledgedFlag": False,
             "ownerFlag": False,
@@ -888,13 +889,14 @@ class ConnectWiseApp(SimulatorApp):
             )
         tech = self._resolve_member(body["member"])
         start = parse_dt(body["timeStart"])
+        assert start is not None  # timeStart was checked non-empty above
         end = parse_dt(body.get("timeEnd"))
         hours = float(
             body.get("actualHours") or ((end - start).total_seconds() / 3600 if end and start else 1.0)
         )
         entry = self.state.add_time_entry(
             tech.key, body.get("chargeToId"), start, hours, body.get("notes") or ""
-        )  # type: ignore[arg-type]
+        )
         return json_response(next(e for e in self.time_entries() if e["id"] == entry.num), 201)
 
     # ---- callbacks -----------------------------------------------------------------------

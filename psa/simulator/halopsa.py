@@ -169,7 +169,7 @@ class HaloApp(SimulatorApp):
 
     def _int_arg(self, req: SimRequest, name: str, default: int | None = None) -> int | None:
         value = req.arg(name)
-        if value in (None, ""):
+        if not value:  # absent or empty
             return default
         try:
             return int(value)
