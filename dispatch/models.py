@@ -155,7 +155,7 @@ class HistoryTicket(models.Model):
     )
     opened_at = models.DateTimeField()
     first_response_at = models.DateTimeField(null=True, blank=True)
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True)  # always set by imports; required in the admin so export round-trips
     csat = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)])
     reopened = models.BooleanField(default=False)
     reassignments = models.PositiveIntegerField(default=0)

@@ -165,7 +165,7 @@ class HistoryTicket:
     ticket_id: str
     resolved_by: str  # technician id
     opened_at: datetime
-    resolved_at: datetime | None  # always set in a file; None only for a row blanked in the admin (export)
+    resolved_at: datetime | None  # always set in a file and required in the admin; None only in a legacy row
     subject: str = ""
     description: str = ""
     category: str | None = None

@@ -118,3 +118,16 @@ def test_export_command_writes_a_file_that_imports_back(tmp_path: Path) -> None:
     before = _state()
     call_command("import_workspace", str(out), replace=True, verbosity=0)
     assert _state() == before
+
+
+def test_a_history_row_cannot_lose_its_resolution_time_in_the_admin(db: Any) -> None:
+    """Export writes every history row back; one without resolved_at would not import again."""
+    from django.core.exceptions import ValidationError
+
+    from tests.factories import HistoryTicketFactory
+
+    row = HistoryTicketFactory()
+    row.resolved_at = None
+    with pytest.raises(ValidationError) as err:
+        row.full_clean()
+    assert "resolved_at" in err.value.message_dict
