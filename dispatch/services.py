@@ -227,9 +227,11 @@ def decision_store(
     # The batch cycle re-dispatches a waiting ticket every few minutes: the manager hears about a
     # failure once, not at every cycle, until the reason changes or the ticket gets another decision.
     previous = latest_decision(ticket) if failed else None
+    told_before = ((previous.notifications or {}).get("manager_notification") or {}) if previous else {}
     already_told = (
         previous if previous is not None and previous.status == DecisionStatus.FAILED
-        and previous.error_code == (ranking.error_code or "") else None
+        and previous.error_code == (ranking.error_code or "")
+        and (told_before.get("sent") or "notified_in" in told_before) else None
     )  # fmt: skip
     Decision.objects.filter(ticket=ticket, status__in=[DecisionStatus.SUGGESTED, DecisionStatus.SHADOW]).update(
         status=DecisionStatus.SUPERSEDED

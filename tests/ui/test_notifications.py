@@ -172,3 +172,13 @@ def test_a_new_reason_for_failing_is_reported_again(category: Any, bob: Any) -> 
     Technician.objects.update(active=False)
     assert [r["reason"] for r in batch_dispatch(mode="assign")] == ["NO_QUALIFIED_TECHNICIANS_AVAILABLE"]
     assert len(sent_to(BOSS)) == 2 and Decision.objects.filter(ticket=ticket).count() == 2
+
+
+def test_a_failure_nobody_was_told_about_is_reported_once_there_is_an_address(category: Any, bob: Any) -> None:
+    DispatchSettings.objects.filter(pk=DispatchSettings.load().pk).update(below_threshold="never", escalation_email="")
+    ticket = TicketFactory(external_id="5004", category=category, priority="Low")
+    first = decision_create(ticket=ticket, mode="assign")
+    assert first.notifications["manager_notification"] == {"sent": False, "reason": "No recipient address configured"}
+    DispatchSettings.objects.filter(pk=DispatchSettings.load().pk).update(escalation_email=BOSS)
+    second = decision_create(ticket=ticket, mode="assign")
+    assert second.notifications["manager_notification"]["sent"] is True and len(sent_to(BOSS)) == 1
