@@ -9,32 +9,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from dispatch import engine
 from dispatch.facts import build_tech_facts, load_policy, open_unassigned_tickets, ticket_facts
 from dispatch.models import Decision, DecisionStatus, Ticket
-from dispatch.services import AssignmentConflict, decision_store, resolve_mode
+from dispatch.selectors import attach_decisions, current_decision_id
+from dispatch.services import AssignmentConflict, decision_store, resolve_mode, waiting_reason
 
 # A decision the cycle may leave in place when the new ranking says the same thing.
 KEEPABLE = (DecisionStatus.SUGGESTED, DecisionStatus.SHADOW, DecisionStatus.FAILED)
-
-
-def _latest_decisions(tickets: list[Ticket]) -> dict[int, Decision]:
-    """Two queries: each ticket's current (not superseded) decision."""
-    latest = Subquery(
-        Decision.objects.filter(ticket=OuterRef("pk"))
-        .exclude(status=DecisionStatus.SUPERSEDED)
-        .order_by("-created_at", "-pk")
-        .values("pk")[:1]
-    )
-    ids = Ticket.objects.filter(pk__in=[t.pk for t in tickets]).annotate(d=latest).values_list("d", flat=True)
-    found = Decision.objects.filter(pk__in=[i for i in ids if i]).select_related("recommended").defer(
-        "inputs", "candidates", "document"
-    )
-    # ticket_id is the ticket's pk by construction (None only if it was deleted in between)
-    return {d.ticket_id: d for d in found if d.ticket_id is not None}
 
 
 def _unchanged(previous: Decision | None, ranking: Any, mode: str | None, ticket: Ticket) -> bool:
@@ -48,18 +32,20 @@ def _unchanged(previous: Decision | None, ranking: Any, mode: str | None, ticket
             return False
         same_status = previous.status == (DecisionStatus.SHADOW if shadow else DecisionStatus.SUGGESTED)
         return same_status and previous.recommended is not None and previous.recommended.external_id == ranking.selected
-    waiting = next((b.details for b in ranking.blocking_factors if b.factor == "force_scope"), "")[:300]
     return (
         previous.status == DecisionStatus.FAILED
         and previous.error_code == (ranking.error_code or "")
-        and previous.waiting == waiting
+        and previous.waiting == waiting_reason(ranking)
     )
 
 
 def batch_dispatch(*, mode: str | None = None, optimise: bool = True, initiated_by: str = "batch", limit: int = 500) -> list[dict[str, Any]]:
     """Dispatch up to `limit` unassigned tickets, most urgent first. Returns one result per ticket."""
     now = timezone.now()
-    tickets: list[Ticket] = list(open_unassigned_tickets()[:limit])
+    # Each with its current decision (`ticket.decision`), which the batch may keep.
+    tickets: list[Ticket] = attach_decisions(
+        list(open_unassigned_tickets().annotate(latest_decision_id=current_decision_id())[:limit])
+    )
     if not tickets:
         return []
     policy = load_policy(now=now)
@@ -67,11 +53,10 @@ def batch_dispatch(*, mode: str | None = None, optimise: bool = True, initiated_
     facts = [ticket_facts(t) for t in tickets]
     rankings = engine.rank_batch(facts, techs, policy, optimise=optimise)
     by_id = {t.external_id: (t, f) for t, f in zip(tickets, facts, strict=True)}
-    previous = _latest_decisions(tickets)
     results: list[dict[str, Any]] = []
     for ranking in rankings:
         ticket, fact = by_id[ranking.ticket_id]
-        kept = previous.get(ticket.pk)
+        kept: Decision | None = getattr(ticket, "decision", None)
         if _unchanged(kept, ranking, mode, ticket):
             assert kept is not None
             results.append(_result(ticket, kept, kept.status != DecisionStatus.FAILED, unchanged=True))

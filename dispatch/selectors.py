@@ -21,17 +21,22 @@ PRIORITY_ORDER = Case(
 def queue_tickets() -> QuerySet[Ticket]:
     """Open unassigned tickets on dispatched boards, most urgent SLA first, with the id of
     each ticket's current (not superseded) decision."""
-    latest = (
-        Decision.objects.filter(ticket=OuterRef("pk"))
-        .exclude(status=DecisionStatus.SUPERSEDED)
-        .order_by("-created_at", "-pk")
-        .values("pk")[:1]
-    )
     # The rows need no skills or account technicians: drop the engine's prefetches.
     return (
         open_unassigned_tickets()
         .prefetch_related(None)
-        .annotate(latest_decision_id=Subquery(latest), priority_rank=PRIORITY_ORDER)
+        .annotate(latest_decision_id=current_decision_id(), priority_rank=PRIORITY_ORDER)
+    )
+
+
+def current_decision_id() -> Subquery:
+    """For annotating tickets: the id of each ticket's current (newest not superseded) decision,
+    as `latest_decision` in dispatch.services picks it; `attach_decisions` then loads them."""
+    return Subquery(
+        Decision.objects.filter(ticket=OuterRef("pk"))
+        .exclude(status=DecisionStatus.SUPERSEDED)
+        .order_by("-created_at", "-pk")
+        .values("pk")[:1]
     )
 
 
@@ -62,16 +67,10 @@ def ticket_queryset_for_page() -> QuerySet[Ticket]:
 
 def queue_row_ticket(ticket_id: int) -> Ticket:
     """One ticket annotated like the queue's rows (assigned or not), for re-rendering a row."""
-    latest = (
-        Decision.objects.filter(ticket=OuterRef("pk"))
-        .exclude(status=DecisionStatus.SUPERSEDED)
-        .order_by("-created_at", "-pk")
-        .values("pk")[:1]
-    )
     return (
         ticket_queryset()
         .select_related("assigned_to")
-        .annotate(latest_decision_id=Subquery(latest), priority_rank=PRIORITY_ORDER)
+        .annotate(latest_decision_id=current_decision_id(), priority_rank=PRIORITY_ORDER)
         .get(pk=ticket_id)
     )
 

@@ -247,7 +247,7 @@ def decision_store(
         confidence=ranking.confidence_value,
         top_score=ranking.candidates[0].score if ranking.candidates else None,
         error_code=ranking.error_code or "",
-        waiting=next((b.details for b in ranking.blocking_factors if b.factor == "force_scope"), "")[:300],
+        waiting=waiting_reason(ranking),
         algorithm_version=algorithm_version(),
         as_of=as_of or started_at,
         inputs=_inputs_summary(facts, policy, len(techs)),
@@ -383,6 +383,12 @@ def assignment_note(decision: Decision, tech: Technician) -> str:
     if decision.decided_by:
         lines.append(f"Confirmed by {decision.decided_by}.")
     return "\n".join(lines)
+
+
+def waiting_reason(ranking: Ranking) -> str:
+    """Decision.waiting: why a ticket is held for a qualified technician (the engine's force_scope
+    blocking factor), or "" when it is not held."""
+    return next((b.details for b in ranking.blocking_factors if b.factor == "force_scope"), "")[:300]
 
 
 def latest_decision(ticket: Ticket) -> Decision | None:

@@ -264,7 +264,7 @@ def blocking_factors(code: str, ev: Evaluation, assign_outcome: str) -> tuple[Bl
         note = f"; most often missing: {', '.join(common)}" if common else ""
         best = max((d.skill.pct for d in pool), default=0.0)
         out = [BlockingFactor("skill_match", f"Best available match {best:.0f}% < {policy.skill_match_threshold}%{note}")]
-        if policy.force_assignment and not ev.force:
+        if ev.held:
             out.append(BlockingFactor("force_scope", held_reason(ev)))
         return tuple(out)
     return _filter_blockers(ev)
@@ -309,7 +309,7 @@ def recommended_actions(code: str, ev: Evaluation) -> tuple[str, ...]:
             )
     if code == "SKILL_MATCH_BELOW_THRESHOLD":
         actions[1] = f"Lower skill_match_threshold (currently {ev.policy.skill_match_threshold}%)"
-        if ev.policy.force_assignment and not ev.force:
+        if ev.held:
             actions[0] = "Assign by hand now, or let the dispatch cycle assign the next qualified technician"
     return tuple(actions)
 

@@ -95,6 +95,11 @@ class Evaluation:
     weight_list: tuple[float, ...] = ()  # effective weights in FACTORS order
     force: bool = True  # may this ticket go below the skill threshold (forces_below_threshold)
 
+    @property
+    def held(self) -> bool:
+        """force_assignment is on, but its scope keeps this ticket for a qualified technician."""
+        return self.policy.force_assignment and not self.force
+
 
 def _status(tech: TechFacts, ev: Evaluation) -> tuple[bool, str, datetime | None]:
     """(available, status, next available) with the business-hours restriction applied: when the
