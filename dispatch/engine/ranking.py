@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from . import explain
 from .affinity import affinities, affinity_reason, blend_affinity
@@ -26,6 +26,7 @@ from .factors import (
     required_skills,
     seniority_fit,
     skill_reason,
+    sla_hours_remaining,
     sla_risk,
     sla_urgency,
     workload_factor,
@@ -206,9 +207,8 @@ def forces_below_threshold(policy: Policy, ticket: TicketFacts, now: datetime) -
         return False
     if policy.force_scope != "urgent" or ticket.priority in URGENT_PRIORITIES:
         return True
-    if ticket.sla_due is None:
-        return False
-    return aware(ticket.sla_due) - now <= timedelta(minutes=policy.force_window_minutes)
+    hours_left = sla_hours_remaining(ticket, now)
+    return hours_left is not None and hours_left * 60 <= policy.force_window_minutes
 
 
 def evaluate(
