@@ -167,7 +167,16 @@ def fit_engine_affinity(
         model.observe(engine_affinity_rows(learner, index, r), index[r.tech])  # type: ignore[index]
         if progress is not None:
             progress(i + 1, len(chosen))
-    if len(model.examples) < 20:
+    return engine_weights(model)
+
+
+MIN_AFFINITY_EXAMPLES = 20
+
+
+def engine_weights(model: AffinityModel) -> tuple[float, ...]:
+    """Fit the engine's affinity model on what it observed and return its weights as stored with
+    a model version; empty with fewer than MIN_AFFINITY_EXAMPLES tickets."""
+    if len(model.examples) < MIN_AFFINITY_EXAMPLES:
         return ()
     model.fit()
     return tuple(round(float(w), 6) for w in model.weights)

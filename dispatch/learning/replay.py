@@ -33,7 +33,7 @@ from typing import Any
 from dispatch.engine.affinity import AFFINITY_FEATURES
 from dispatch.engine.types import PRIORITY_WORKLOAD_WEIGHT, GeoPoint, Policy, TechFacts, TicketFacts, Workload
 
-from .affinity import AffinityModel, Featurizer, engine_affinity_rows
+from .affinity import AffinityModel, Featurizer, engine_affinity_rows, engine_weights
 from .experience import ALL_KEY, HALF_LIFE_DAYS, PRIOR_STRENGTH, ExperienceLearner, HistoryRecord
 
 KS: tuple[int, ...] = (1, 3, 5)
@@ -517,10 +517,7 @@ def _fit_affinity(
             model.observe(featurizer.rows(learner, workload.count, r), actual)
         if engine:
             engine_model.observe(engine_affinity_rows(learner, featurizer.index, r), actual)
-    weights: tuple[float, ...] = ()
-    if engine and len(engine_model.examples) >= 20:
-        engine_model.fit()
-        weights = tuple(round(float(w), 6) for w in engine_model.weights)
+    weights = engine_weights(engine_model) if engine else ()
     if diagnostic:
         model.fit()
     return ((model, featurizer) if diagnostic else None), weights
