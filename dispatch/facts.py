@@ -17,7 +17,7 @@ from django.db.models import Avg, Count, F, FloatField, Max, Prefetch, Q, Sum
 from django.db.models.functions import Coalesce, Greatest
 
 from dispatch.engine.affinity import AFFINITY_FEATURES
-from dispatch.engine.factors import HOURS_PER_TICKET
+from dispatch.engine.factors import typical_ticket
 from dispatch.engine.types import (
     BELOW_THRESHOLD_CHOICES,
     PRIORITY_WORKLOAD_WEIGHT,
@@ -91,8 +91,9 @@ def active_affinity_weights() -> tuple[float, ...]:
 def typical_ticket_hours() -> float:
     """One query: the mean estimate of the open tickets (what "a ticket" means for capacity in
     hours), within 0.25..8 h; the engine's 2 h when no open ticket has an estimate."""
-    mean = Ticket.objects.filter(closed=False, estimated_hours__gt=0).aggregate(h=Avg("estimated_hours"))["h"]
-    return HOURS_PER_TICKET if mean is None else round(min(8.0, max(0.25, mean)), 3)
+    return typical_ticket(
+        Ticket.objects.filter(closed=False, estimated_hours__gt=0).aggregate(h=Avg("estimated_hours"))["h"]
+    )
 
 
 def load_policy(*, now: datetime, **overrides: Any) -> Policy:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from dispatch.engine.factors import typical_ticket
 from dispatch.engine.types import (
     PRIORITY_WORKLOAD_WEIGHT,
     BusinessHours,
@@ -115,9 +116,7 @@ def typical_hours(desk: Desk) -> float:
     """The desk's mean ticket estimate, as production's `typical_ticket_hours` measures it on the
     open tickets (here over the run's ticket stream, which has the same mix), within 0.25..8 h."""
     estimates = [t.estimated_hours for t in desk.tickets if t.estimated_hours > 0]
-    if not estimates:
-        return 2.0
-    return round(min(8.0, max(0.25, sum(estimates) / len(estimates))), 3)
+    return typical_ticket(sum(estimates) / len(estimates) if estimates else None)
 
 
 def workload(tech: TechState) -> Workload:

@@ -273,6 +273,12 @@ def capacity_of(tech: TechFacts, policy: Policy) -> int:
     return max(1, tech.max_active_tickets or policy.max_tickets_per_technician)
 
 
+def typical_ticket(mean_hours: float | None) -> float:
+    """Policy.hours_per_ticket from a desk's mean ticket estimate: within 0.25..8 h, HOURS_PER_TICKET
+    when unknown (production: dispatch.facts.typical_ticket_hours; the simulator: its ticket stream)."""
+    return HOURS_PER_TICKET if mean_hours is None else round(min(8.0, max(0.25, mean_hours)), 3)
+
+
 def load_ratio(load: Workload, capacity: int, method: str, hours_per_ticket: float = HOURS_PER_TICKET) -> float:
     """Fraction of capacity in use under the configured workload method; in hours, capacity is
     that many of the desk's typical tickets."""

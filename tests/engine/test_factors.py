@@ -220,3 +220,9 @@ def test_sla_urgency_rises_as_the_deadline_nears():
 )
 def test_sla_risk_levels(left, response, risk):
     assert sla_risk(ticket(sla_due=NOW + hours(left), response_hours=response), NOW) == (risk, left)
+
+
+def test_typical_ticket_is_bounded_and_defaults_to_two_hours():
+    from dispatch.engine.factors import typical_ticket
+
+    assert [typical_ticket(h) for h in (None, 0.1, 0.4913, 3.0, 20.0)] == [2.0, 0.25, 0.491, 3.0, 8.0]
