@@ -67,13 +67,20 @@ def test_train_models_keeps_only_the_newest_classifier_files(desk: Any, settings
     assert ModelVersion.objects.get(pk=versions[0].pk).classifier_path == ""
 
 
-def test_production_facts_carry_the_same_standing_as_the_replay_learner(desk: Any) -> None:
+def _trained_production_and_replay() -> tuple[ExperienceLearner, list[Any], list[Any]]:
+    """train_models on the desk, then (replay learner past every resolution, the history
+    records, production's technician facts): the two sources that must agree."""
     train_models()
     records = history_records(text=False)
     learner = ExperienceLearner()
     learner.extend(records)
     learner.advance(max(r.resolved_at for r in records) + timedelta(seconds=1))
-    facts = {t.id: t for t in build_tech_facts(now=timezone.now(), excluded_statuses=[])}
+    return learner, records, build_tech_facts(now=timezone.now(), excluded_statuses=[])
+
+
+def test_production_facts_carry_the_same_standing_as_the_replay_learner(desk: Any) -> None:
+    learner, _, produced = _trained_production_and_replay()
+    facts = {t.id: t for t in produced}
     for tech in ("tech-emma", "tech-nate", "tech-pat"):
         assert facts[tech].board_experience["Service Desk"].relative == pytest.approx(
             learner.relative(tech, "board", "Service Desk"), abs=1e-4
@@ -112,12 +119,7 @@ def test_production_affinity_features_match_the_replay_learners(desk: Any) -> No
     from dispatch.engine.types import TicketFacts
     from dispatch.learning.affinity import engine_affinity_rows
 
-    train_models()
-    records = history_records(text=False)
-    learner = ExperienceLearner()
-    learner.extend(records)
-    learner.advance(max(r.resolved_at for r in records) + timedelta(seconds=1))
-    facts = build_tech_facts(now=timezone.now(), excluded_statuses=[])
+    learner, records, facts = _trained_production_and_replay()
     ticket = TicketFacts(id="new", category="Network", board="Service Desk", company_id="acme")
     record = replace(records[-1], category="Network", board="Service Desk", company="acme")
     replayed = engine_affinity_rows(learner, {t.id: i for i, t in enumerate(facts)}, record)
