@@ -149,6 +149,10 @@ PSA_PUSH_BACKOFF = float(os.environ.get("PSA_PUSH_BACKOFF", "5"))  # first retry
 # A claim older than this belongs to a dead worker. It must exceed push_assignment's hard time
 # limit (120 s), so a live worker's claim is never taken from it while it is still pushing.
 PSA_PUSH_STALE_CLAIM = float(os.environ.get("PSA_PUSH_STALE_CLAIM", "300"))
+# A due push that entered the broker longer ago than this and is still pending was lost (a Redis
+# restart) or is stuck behind a busy worker: the sweeper enqueues it again. Younger ones it leaves
+# alone, so a backlog does not grow by a duplicate per row at every sweep.
+PSA_PUSH_REQUEUE_AFTER = float(os.environ.get("PSA_PUSH_REQUEUE_AFTER", "120"))
 
 CACHES = (
     {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}

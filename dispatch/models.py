@@ -351,6 +351,10 @@ class Assignment(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     claim_token = models.CharField(max_length=40, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # When the push task last entered the broker (plus its countdown): the sweeper enqueues a
+    # due row again only once that is PSA_PUSH_REQUEUE_AFTER old (the broker lost it, or no
+    # worker took it), not at every beat.
+    enqueued_at = models.DateTimeField(null=True, blank=True)
     pushed_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -15,6 +15,9 @@
   button in the queue).
 - Claims older than PSA_PUSH_STALE_CLAIM (a worker killed mid-push) are released by the
   sweeper.
+- The sweeper enqueues a due pending row only when its push never reached the broker or
+  entered it more than PSA_PUSH_REQUEUE_AFTER ago (lost with a Redis restart, or stuck behind
+  a busy worker); a row whose push is still waiting in the queue is left alone.
 """
 
 from __future__ import annotations
@@ -51,7 +54,7 @@ def backoff(attempt: int) -> timedelta:
 def schedule_push(assignment_id: int, countdown: float = 0) -> None:
     """Enqueue a push. Never raises: this runs after the decision committed (a failure here
     must not turn a saved approval into an error page), and the row is safe in PostgreSQL
-    either way: the sweeper enqueues every due pending row."""
+    either way: the sweeper enqueues a due pending row that is not in the broker."""
     from psa.tasks import push_assignment
 
     try:
@@ -62,6 +65,13 @@ def schedule_push(assignment_id: int, countdown: float = 0) -> None:
             assignment_id,
             type(exc).__name__,
         )
+        return
+    try:
+        Assignment.objects.filter(pk=assignment_id).update(
+            enqueued_at=timezone.now() + timedelta(seconds=countdown)
+        )
+    except Exception as exc:  # the push is queued; without the mark the sweeper re-enqueues it (harmless)
+        log.warning("could not mark assignment %s as enqueued (%s)", assignment_id, type(exc).__name__)
 
 
 def push_backend(connection: PsaConnection) -> PsaBackend:
@@ -186,7 +196,7 @@ def _fail(
 def assignment_retry(assignment_id: int) -> bool:
     """The queue's retry button: a failed row goes back to pending with fresh attempts."""
     reset = Assignment.objects.filter(pk=assignment_id, state=OutboxState.FAILED).update(
-        state=OutboxState.PENDING, attempts=0, next_attempt_at=None, last_error=""
+        state=OutboxState.PENDING, attempts=0, next_attempt_at=None, enqueued_at=None, last_error=""
     )
     if reset:
         schedule_push(assignment_id)
@@ -200,16 +210,21 @@ def release_stale_claims(older_than: timedelta | None = None) -> int:
     window = stale_claim() if older_than is None else older_than
     released = Assignment.objects.filter(
         state=OutboxState.CLAIMED, claimed_at__lt=timezone.now() - window
-    ).update(state=OutboxState.PENDING, next_attempt_at=None)
+    ).update(state=OutboxState.PENDING, next_attempt_at=None, enqueued_at=None)
     if released:
         log.warning("released %s push claim(s) older than %s (dead worker?)", released, window)
     return released
 
 
-def due_assignment_ids() -> list[int]:
+def due_assignment_ids(requeue_after: timedelta | None = None) -> list[int]:
+    """Pending rows that are due and not waiting in the broker: never enqueued (the broker was
+    down), or enqueued longer than PSA_PUSH_REQUEUE_AFTER (or `requeue_after`) ago."""
     now = timezone.now()
+    window = timedelta(seconds=settings.PSA_PUSH_REQUEUE_AFTER) if requeue_after is None else requeue_after
     return list(
         Assignment.objects.filter(state=OutboxState.PENDING)
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lte=now - window))
+        .order_by("created_at")
         .values_list("pk", flat=True)[:500]
     )

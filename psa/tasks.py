@@ -19,11 +19,12 @@ def push_assignment(assignment_id: int) -> str:
 
 
 @shared_task(acks_late=True)
-def push_pending(stale_seconds: float | None = None) -> int:
+def push_pending(stale_seconds: float | None = None, requeue_seconds: float | None = None) -> int:
     """Sweeper: release claims of dead workers (older than PSA_PUSH_STALE_CLAIM, or
-    `stale_seconds`) and enqueue whatever is due; a duplicate enqueue is harmless (the claim)."""
+    `stale_seconds`) and enqueue what is due and not waiting in the broker (enqueued longer than
+    PSA_PUSH_REQUEUE_AFTER, or `requeue_seconds`, ago); a duplicate enqueue is harmless (the claim)."""
     outbox.release_stale_claims(None if stale_seconds is None else timedelta(seconds=stale_seconds))
-    ids = outbox.due_assignment_ids()
+    ids = outbox.due_assignment_ids(None if requeue_seconds is None else timedelta(seconds=requeue_seconds))
     for assignment_id in ids:
         outbox.schedule_push(assignment_id)
     return len(ids)
