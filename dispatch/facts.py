@@ -148,16 +148,9 @@ def build_tech_facts(*, now: datetime, excluded_statuses: list[str] | None = Non
     """All active technicians as engine inputs, in a constant number of queries (10)."""
     if excluded_statuses is None:
         excluded_statuses = list(DispatchSettings.load().workload_excluded_statuses)
-    horizon_start, horizon_end = now - timedelta(days=1), now + LOOKAHEAD
     techs = list(
         Technician.objects.filter(active=True)
-        .prefetch_related(
-            "skill_levels__skill",
-            "certifications",
-            Prefetch("shifts", queryset=ShiftModel.objects.all()),
-            Prefetch("time_off", queryset=TimeOff.objects.filter(end__gt=horizon_start, start__lt=horizon_end)),
-            Prefetch("on_call", queryset=OnCall.objects.filter(end__gt=horizon_start, start__lt=horizon_end)),
-        )
+        .prefetch_related("skill_levels__skill", "certifications", *rota_prefetches(now))
         .order_by("external_id")
     )
     workloads = _workloads(excluded_statuses)
@@ -205,6 +198,34 @@ def build_tech_facts(*, now: datetime, excluded_statuses: list[str] | None = Non
     ]
 
 
+def rota_prefetches(now: datetime) -> tuple[Prefetch, ...]:
+    """Shifts, and time off and on-call around `now` (a day back, LOOKAHEAD ahead): what
+    `rota` reads."""
+    horizon_start, horizon_end = now - timedelta(days=1), now + LOOKAHEAD
+    return (
+        Prefetch("shifts", queryset=ShiftModel.objects.all()),
+        Prefetch("time_off", queryset=TimeOff.objects.filter(end__gt=horizon_start, start__lt=horizon_end)),
+        Prefetch("on_call", queryset=OnCall.objects.filter(end__gt=horizon_start, start__lt=horizon_end)),
+    )
+
+
+def rota(tech: Technician) -> dict[str, Any]:
+    """A technician's availability as TechFacts fields (schedule, time off, on call, time zone,
+    active), from the `rota_prefetches` rows."""
+    shifts_by_time: dict[tuple[time, time], list[int]] = defaultdict(list)
+    for shift in tech.shifts.all():
+        shifts_by_time[(shift.start, shift.end)].append(shift.weekday)
+    return {
+        "timezone": tech.timezone,
+        "schedule": tuple(
+            Shift(days=tuple(sorted(d)), start=s, end=e) for (s, e), d in sorted(shifts_by_time.items())
+        ),
+        "time_off": tuple(Interval(o.start, o.end, o.reason) for o in tech.time_off.all()),
+        "on_call": tuple(Interval(o.start, o.end, "on-call") for o in tech.on_call.all()),
+        "active": tech.active,
+    }
+
+
 def _tech_facts(
     tech: Technician,
     workload: Workload,
@@ -214,9 +235,6 @@ def _tech_facts(
     board_experience: dict[str, Experience] | None = None,
 ) -> TechFacts:
     skills = {ts.skill.name: SKILL_LEVELS[ts.level] for ts in tech.skill_levels.all()}
-    shifts_by_time: dict[tuple[time, time], list[int]] = defaultdict(list)
-    for shift in tech.shifts.all():
-        shifts_by_time[(shift.start, shift.end)].append(shift.weekday)
     top_skills = sorted(tech.skill_levels.all(), key=lambda ts: -SKILL_LEVELS[ts.level])[:2]
     return TechFacts(
         id=tech.external_id,
@@ -224,17 +242,12 @@ def _tech_facts(
         email=tech.email,
         phone=tech.phone,
         seniority=tech.seniority,
-        timezone=tech.timezone,
         location=_geo(tech.lat, tech.lon, tech.city),
         onsite_capable=tech.onsite_capable,
         languages=frozenset(tech.languages or ["English"]),
         skills=skills,
         certifications=frozenset(c.name for c in tech.certifications.all()),
         max_active_tickets=tech.max_active_tickets,
-        schedule=tuple(Shift(days=tuple(sorted(d)), start=s, end=e) for (s, e), d in sorted(shifts_by_time.items())),
-        time_off=tuple(Interval(o.start, o.end, o.reason) for o in tech.time_off.all()),
-        on_call=tuple(Interval(o.start, o.end, "on-call") for o in tech.on_call.all()),
-        active=tech.active,
         hourly_cost=float(tech.hourly_cost) if tech.hourly_cost is not None else None,
         workload=workload,
         experience=experience,
@@ -242,6 +255,7 @@ def _tech_facts(
         board_experience=board_experience or {},
         last_assigned_at=last_assigned_at,
         specialization=" & ".join(ts.skill.name for ts in top_skills),
+        **rota(tech),
     )
 
 

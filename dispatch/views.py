@@ -25,6 +25,7 @@ from dispatch.filters import TicketFilter
 from dispatch.forms import AssignForm, WhatIfForm
 from dispatch.models import Assignment, Decision, DecisionStatus, DispatchSettings, Ticket
 from dispatch.services import ApprovalError, AssignmentConflict
+from dispatch.stranded import stranded, stranded_tickets
 from dispatch.tables import DecisionTable, QueueTable
 from dispatch.views_common import LEGEND, candidate_views, failure_details
 from dispatch.whatif import WhatIf, whatif_rank
@@ -42,6 +43,7 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
 
 
 def _queue_context(request: HtmxHttpRequest) -> dict[str, Any]:
+    now = timezone.now()
     filterset = TicketFilter(request.GET or None, queryset=selectors.queue_tickets())
     table = QueueTable(filterset.qs)
     RequestConfig(request, paginate={"per_page": selectors.QUEUE_LIMIT, "page": 1}).configure(table)
@@ -53,7 +55,8 @@ def _queue_context(request: HtmxHttpRequest) -> dict[str, Any]:
         "rows": rows,
         "total": table.paginator.count,
         "failures": selectors.failed_assignments(),
-        "now": timezone.now(),
+        "stranded": stranded_tickets(now),
+        "now": now,
         "preserve": True,
     }
 
@@ -111,7 +114,7 @@ def ticket(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
     decision = (
         _ticket_decision(obj, request.user) if obj.assigned_to_id is None else services.latest_decision(obj)
     )
-    context = _detail_context(obj, decision)
+    context = _detail_context(obj, decision, stranded=stranded(obj, timezone.now()))
     if request.htmx:
         return render(request, f"{QUEUE_TEMPLATE}#detail", context)
     return render(request, "dispatch/ticket.html", context)

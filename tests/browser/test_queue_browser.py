@@ -192,3 +192,27 @@ def test_j_and_k_move_the_selection(open_as: Any, desk: dict[str, Any]) -> None:
         page.keyboard.press(key)
         expect(row(page, selected)).to_have_class(re.compile(r"\bis-selected\b"))
     expect(page.locator("tbody.ticket.is-selected")).to_have_count(1)
+
+
+def test_a_technician_calling_in_sick_strands_their_tickets_on_the_open_queue(
+    open_as: Any, desk: dict[str, Any]
+) -> None:
+    from django.utils import timezone
+
+    from skills.models import TimeOff
+
+    alice = desk["alice"]
+    page = open_as(desk["dana"])
+    held = TicketFactory(
+        external_id="7300", subject="Shared mailbox missing", assigned_to=alice, status="Assigned",
+        sla_due=timezone.now() + timedelta(hours=3),
+    )  # fmt: skip
+    panel = page.locator("#stranded")
+    expect(panel).to_be_hidden()
+    now = timezone.now()
+    TimeOff.objects.create(technician=alice, start=now - timedelta(minutes=5), end=now + timedelta(days=1), reason="Sick")
+    expect(panel).to_be_visible(timeout=12_000)  # the 5-second poll, no reload
+    expect(panel).to_contain_text(f"#{held.external_id}")
+    expect(panel).to_contain_text(f"{alice.name}, on time off")
+    panel.locator(f"a[href$='/queue/{held.pk}/']").click()
+    expect(page.locator("#stranded-notice")).to_contain_text(f"{alice.name} is on time off until")

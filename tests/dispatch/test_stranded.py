@@ -1,0 +1,139 @@
+"""Stranded tickets: assigned, not started, and the technician is away past the SLA deadline."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from dispatch.models import DispatchSettings
+from dispatch.stranded import stranded_tickets
+from skills.models import OnCall, Shift, TimeOff
+from tests.factories import BoardFactory, TechnicianFactory, TicketFactory
+
+UTC = dt.UTC
+# Monday 1 June 2026, 20:00 UTC: after the day shift (Mon-Fri 08:00-16:00 UTC) has ended.
+MONDAY_EVENING = dt.datetime(2026, 6, 1, 20, 0, tzinfo=UTC)
+TUESDAY_8 = dt.datetime(2026, 6, 2, 8, 0, tzinfo=UTC)
+
+pytestmark = pytest.mark.django_db
+
+
+def day_shift(tech: Any) -> Any:
+    for weekday in range(5):
+        Shift.objects.create(technician=tech, weekday=weekday, start=dt.time(8), end=dt.time(16))
+    return tech
+
+
+def assigned(tech: Any, due: dt.datetime, **kw: Any) -> Any:
+    kw.setdefault("status", "Assigned")
+    return TicketFactory(assigned_to=tech, sla_due=due, created_at=due - dt.timedelta(hours=8), **kw)
+
+
+def ids(now: dt.datetime = MONDAY_EVENING) -> list[str]:
+    return [s.ticket.external_id for s in stranded_tickets(now)]
+
+
+def test_off_shift_until_after_the_deadline_is_stranded_and_back_before_it_is_not() -> None:
+    ana = day_shift(TechnicianFactory(name="Ana"))
+    late = assigned(ana, TUESDAY_8 - dt.timedelta(hours=2), external_id="early-due")
+    assigned(ana, TUESDAY_8 + dt.timedelta(hours=2), external_id="due-after-she-is-back")
+    (found,) = stranded_tickets(MONDAY_EVENING)
+    assert found.ticket.pk == late.pk and found.technician == ana
+    assert (found.status, found.back_at, found.overdue) == ("off_shift", TUESDAY_8, False)
+    assert found.reason == "off shift"
+
+
+def test_time_off_entered_after_the_assignment_strands_the_tickets_it_covers() -> None:
+    bob = TechnicianFactory(name="Bob")  # no shifts: available at all hours
+    ticket = assigned(bob, MONDAY_EVENING + dt.timedelta(hours=6))
+    assert ids() == []
+    back = MONDAY_EVENING + dt.timedelta(days=2)
+    TimeOff.objects.create(technician=bob, start=MONDAY_EVENING - dt.timedelta(hours=1), end=back, reason="Sick")
+    (found,) = stranded_tickets(MONDAY_EVENING)
+    assert (found.ticket.pk, found.status, found.back_at) == (ticket.pk, "time_off", back)
+    # Sick only until before the deadline: still fine.
+    TimeOff.objects.update(end=MONDAY_EVENING + dt.timedelta(hours=3))
+    assert ids() == []
+
+
+def test_an_overdue_ticket_with_an_absent_owner_is_stranded_and_marked_overdue() -> None:
+    ana = day_shift(TechnicianFactory())
+    assigned(ana, MONDAY_EVENING - dt.timedelta(hours=1))
+    (found,) = stranded_tickets(MONDAY_EVENING)
+    assert found.overdue
+
+
+def test_a_technician_who_left_is_never_back() -> None:
+    gone = TechnicianFactory(active=False)
+    assigned(gone, MONDAY_EVENING + dt.timedelta(days=3))
+    (found,) = stranded_tickets(MONDAY_EVENING)
+    assert (found.status, found.back_at) == ("inactive", None)
+
+
+def test_on_call_counts_as_available() -> None:
+    ana = day_shift(TechnicianFactory())
+    assigned(ana, TUESDAY_8 - dt.timedelta(hours=2))
+    OnCall.objects.create(technician=ana, start=MONDAY_EVENING - dt.timedelta(hours=4), end=TUESDAY_8)
+    assert ids() == []
+
+
+def test_a_started_ticket_is_still_stranded_with_its_hours_logged() -> None:
+    ana = day_shift(TechnicianFactory())
+    ticket = assigned(ana, TUESDAY_8 - dt.timedelta(hours=2), actual_hours=1.5, status="In Progress")
+    (found,) = stranded_tickets(MONDAY_EVENING)
+    assert found.ticket.pk == ticket.pk and found.ticket.actual_hours == 1.5
+
+
+@pytest.mark.parametrize(
+    "change", ["waiting status", "closed", "unassigned", "no deadline", "board not dispatched"]
+)
+def test_tickets_nobody_needs_to_act_on_or_not_ours_are_not_stranded(change: str) -> None:
+    ana = day_shift(TechnicianFactory())
+    ticket = assigned(ana, TUESDAY_8 - dt.timedelta(hours=2))
+    assert ids() == [ticket.external_id]
+    if change == "waiting status":
+        ticket.status = DispatchSettings.load().workload_excluded_statuses[0]
+    elif change == "closed":
+        ticket.closed = True
+    elif change == "unassigned":
+        ticket.assigned_to = None
+    elif change == "no deadline":
+        ticket.sla_due = None
+    else:
+        ticket.board = BoardFactory(name="Projects", dispatch_enabled=False)
+    ticket.save()
+    assert ids() == []
+
+
+def test_soonest_deadline_first_and_the_limit_holds() -> None:
+    ana = day_shift(TechnicianFactory())
+    for hours in (5, 1, 3, 2, 4):
+        assigned(ana, MONDAY_EVENING + dt.timedelta(hours=hours), external_id=f"due-{hours}")
+    assert ids() == ["due-1", "due-2", "due-3", "due-4", "due-5"]
+    assert [s.ticket.external_id for s in stranded_tickets(MONDAY_EVENING, limit=2)] == ["due-1", "due-2"]
+
+
+def _queries() -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        stranded_tickets(MONDAY_EVENING)
+    return len(ctx.captured_queries)
+
+
+def test_query_count_does_not_grow_with_tickets_or_technicians() -> None:
+    def grow(n: int) -> None:
+        for _ in range(n):
+            tech = day_shift(TechnicianFactory())
+            TimeOff.objects.create(technician=tech, start=MONDAY_EVENING, end=MONDAY_EVENING + dt.timedelta(days=1))
+            OnCall.objects.create(technician=tech, start=MONDAY_EVENING + dt.timedelta(days=3), end=MONDAY_EVENING + dt.timedelta(days=4))
+            assigned(tech, MONDAY_EVENING + dt.timedelta(hours=3))
+
+    grow(1)
+    _queries()  # the first call creates the settings row
+    small = _queries()
+    grow(10)
+    assert len(stranded_tickets(MONDAY_EVENING)) == 11
+    assert _queries() == small
