@@ -81,11 +81,12 @@
   document.addEventListener("htmx:afterSwap", weightSum);
   weightSum();
 
-  // <time data-local="time|datetime" datetime="…"> is rendered in UTC by the server; show it
+  // <time data-local="time|datetime|when" datetime="…"> is rendered in UTC by the server; show it
   // in the dispatcher's own time zone (the UTC value stays in the tooltip).
   var formats = {
     time: { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" },
-    datetime: { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" }
+    datetime: { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" },
+    when: { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }
   };
   function localTimes(root) {
     (root || document).querySelectorAll("time[data-local][datetime]").forEach(function (el) {
