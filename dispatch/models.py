@@ -240,7 +240,9 @@ class DispatchSettings(models.Model):
     preferred_tech_priority = models.BooleanField(default=True)
     weights = models.JSONField(default=default_weights)
     business_hours = models.JSONField(default=default_business_hours)
-    escalation_email = models.EmailField(blank=True, help_text="Manager notified on escalation or failed dispatch")
+    escalation_email = models.EmailField(
+        blank=True, help_text="Manager notified on escalation, failed dispatch and stranded tickets"
+    )
     notify_customers = models.BooleanField(default=False)
 
     class Meta:
@@ -364,6 +366,22 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.ticket.external_id} → {self.technician} ({self.state})"
+
+
+class StrandedAlert(models.Model):
+    """A stranded ticket (dispatch.stranded) the manager has been told about, so the 5-minute
+    check e-mails each one once per owner. Forgotten once the ticket is no longer stranded."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    technician = models.ForeignKey("skills.Technician", on_delete=models.CASCADE, related_name="+")
+    notified_at = models.DateTimeField()
+    recipient = models.EmailField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["ticket", "technician"], name="uniq_stranded_alert")]
+
+    def __str__(self) -> str:
+        return f"#{self.ticket_id} / {self.technician_id} → {self.recipient}"
 
 
 class TechnicianExperience(models.Model):

@@ -13,26 +13,38 @@ act on them. Started tickets (time logged, from the PSA's time entries) are list
 hours logged, since handing one over costs the new owner the context: the dispatcher decides.
 Availability is the engine's (dispatch.engine.availability): shifts, time off, on-call.
 
+The manager hears about them too: `stranded_alerts` (beat task dispatch.tasks.stranded_alerts,
+every 5 minutes) e-mails DispatchSettings.escalation_email one digest of the tickets that became
+stranded since the last check, each (ticket, owner) once.
+
 Constant queries: settings, tickets, technicians with their rota (4 prefetches).
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
+from django.core.mail import send_mail
 from django.db.models import Q
+from django.utils import timezone
 
 from dispatch.engine.availability import is_available, next_available
 from dispatch.engine.types import TechFacts
 from dispatch.facts import rota, rota_prefetches
-from dispatch.models import DispatchSettings, Ticket
+from dispatch.models import DispatchSettings, StrandedAlert, Ticket
 from skills.models import Technician
+
+log = logging.getLogger(__name__)
 
 # The most the queue shows, soonest deadline first, out of the CHECKED assigned tickets with the
 # nearest deadlines (a bound on the poll's work on a desk with thousands of open tickets).
 STRANDED_LIMIT = 50
 CHECKED = 1000
+# The most one alert run looks at (and keeps alert rows for).
+ALERT_LIMIT = 500
 STATUS_TEXT = {
     "time_off": "on time off",
     "off_shift": "off shift",
@@ -111,3 +123,61 @@ def stranded(ticket: Ticket, now: datetime) -> StrandedTicket | None:
         return None
     found = stranded_tickets(now, limit=1, ticket_ids=[ticket.pk])
     return found[0] if found else None
+
+
+def _utc(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%a %d %b %H:%M UTC")
+
+
+def _line(s: StrandedTicket) -> str:
+    t = s.ticket
+    back = f"until {_utc(s.back_at)}" if s.back_at else "not back within two weeks"
+    assert t.sla_due is not None
+    due = f"SLA due {_utc(t.sla_due)}" + (" (passed)" if s.overdue else "")
+    work = f"started, {t.actual_hours:g} h logged" if t.actual_hours else "not started"
+    company = f", {t.company.name}" if t.company else ""
+    return f"- #{t.external_id} {t.subject} ({t.priority}{company}): {s.technician.name}, {s.reason} {back}; {due}; {work}"
+
+
+def stranded_alerts(now: datetime | None = None) -> dict[str, Any]:
+    """E-mail the manager the tickets that became stranded since the last run (one message).
+
+    Each (ticket, owner) is reported once; a ticket that is no longer stranded is forgotten,
+    so it is reported again if it strands again. With no address configured nothing is
+    recorded (the tickets are reported once an address exists); a mail server that refuses
+    the message raises, and nothing is recorded either (the next run tries again)."""
+    now = now or timezone.now()
+    current = stranded_tickets(now, limit=ALERT_LIMIT)
+    keys = {(s.ticket.pk, s.technician.pk) for s in current}
+    known = set(StrandedAlert.objects.values_list("ticket_id", "technician_id"))
+    gone = known - keys
+    if gone:
+        q = Q()
+        for ticket_id, tech_id in gone:
+            q |= Q(ticket_id=ticket_id, technician_id=tech_id)
+        StrandedAlert.objects.filter(q).delete()
+    new = [s for s in current if (s.ticket.pk, s.technician.pk) not in known]
+    result: dict[str, Any] = {"stranded": len(current), "new": len(new), "forgotten": len(gone), "sent": False}
+    if not new:
+        return result
+    recipient = DispatchSettings.load().escalation_email
+    if not recipient:
+        result["reason"] = "No recipient address configured"
+        return result
+    n = len(new)
+    subject = f"[Switchboard] {n} ticket{'s' if n != 1 else ''} stranded: the technician is away past the SLA deadline"
+    body = (
+        f"{'These assigned tickets' if n != 1 else 'This assigned ticket'} will miss the SLA unless someone else "
+        "takes over: the technician is not available again before the deadline.\n\n"
+        + "\n".join(_line(s) for s in new)
+        + "\n\nSwitchboard does not take a ticket from its owner. Remove the owner in the PSA: the next sync "
+        "brings the ticket back to the queue and dispatches it again.\n"
+    )
+    send_mail(subject, body, None, [recipient])
+    StrandedAlert.objects.bulk_create(
+        [StrandedAlert(ticket=s.ticket, technician=s.technician, notified_at=now, recipient=recipient) for s in new],
+        ignore_conflicts=True,
+    )
+    log.info("stranded tickets: told %s about %s", recipient, ", ".join(f"#{s.ticket.external_id}" for s in new))
+    result.update(sent=True, recipient=recipient)
+    return result

@@ -19,3 +19,11 @@ def batch_cycle() -> int:
     from dispatch.batch import batch_dispatch
 
     return len(batch_dispatch(mode=None, optimise=True, initiated_by="batch_cycle"))
+
+
+@shared_task(acks_late=True)
+def stranded_alerts() -> dict:
+    """Every few minutes: tell the manager about tickets newly stranded with an absent technician."""
+    from dispatch.stranded import stranded_alerts as alerts
+
+    return alerts()

@@ -9,8 +9,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from dispatch.models import DispatchSettings
-from dispatch.stranded import stranded_tickets
+from dispatch.models import DispatchSettings, StrandedAlert
+from dispatch.stranded import stranded_alerts, stranded_tickets
 from skills.models import OnCall, Shift, TimeOff
 from tests.factories import BoardFactory, TechnicianFactory, TicketFactory
 
@@ -137,3 +137,93 @@ def test_query_count_does_not_grow_with_tickets_or_technicians() -> None:
     grow(10)
     assert len(stranded_tickets(MONDAY_EVENING)) == 11
     assert _queries() == small
+
+
+# ---- the manager's e-mail (dispatch.tasks.stranded_alerts, every 5 minutes) ----------------
+
+BOSS = "boss@msp.example.com"
+
+
+def boss(address: str = BOSS) -> None:
+    settings = DispatchSettings.load()
+    settings.escalation_email = address
+    settings.save()
+
+
+def test_the_manager_hears_about_newly_stranded_tickets_once(mailoutbox: list[Any]) -> None:
+    boss()
+    ana = day_shift(TechnicianFactory(name="Ana Ruiz"))
+    first = assigned(ana, TUESDAY_8 - dt.timedelta(hours=2), subject="VPN down", priority="High")
+    second = assigned(ana, TUESDAY_8 - dt.timedelta(hours=1), actual_hours=0.5)
+    result = stranded_alerts(MONDAY_EVENING)
+    assert (result["new"], result["sent"], result["recipient"]) == (2, True, BOSS)
+    (message,) = mailoutbox
+    assert message.to == [BOSS] and message.subject.startswith("[Switchboard] 2 tickets stranded")
+    assert f"#{first.external_id} VPN down (High, " in message.body
+    assert "Ana Ruiz, off shift until Tue 02 Jun 08:00 UTC; SLA due Tue 02 Jun 06:00 UTC; not started" in message.body
+    assert f"#{second.external_id}" in message.body and "started, 0.5 h logged" in message.body
+
+    assert stranded_alerts(MONDAY_EVENING + dt.timedelta(minutes=5))["new"] == 0  # the next run: nothing new
+    third = assigned(ana, TUESDAY_8 - dt.timedelta(minutes=30))
+    assert stranded_alerts(MONDAY_EVENING + dt.timedelta(minutes=10))["new"] == 1
+    assert len(mailoutbox) == 2 and f"#{third.external_id}" in mailoutbox[1].body
+    assert f"#{first.external_id}" not in mailoutbox[1].body
+
+
+def test_a_ticket_that_strands_again_is_reported_again(mailoutbox: list[Any]) -> None:
+    boss()
+    bob = TechnicianFactory(name="Bob")
+    ticket = assigned(bob, MONDAY_EVENING + dt.timedelta(hours=6))
+    sick = TimeOff.objects.create(technician=bob, start=MONDAY_EVENING, end=MONDAY_EVENING + dt.timedelta(days=1))
+    assert stranded_alerts(MONDAY_EVENING)["sent"]
+    sick.delete()  # he came in after all
+    assert stranded_alerts(MONDAY_EVENING)["forgotten"] == 1
+    assert not StrandedAlert.objects.exists()
+    TimeOff.objects.create(technician=bob, start=MONDAY_EVENING, end=MONDAY_EVENING + dt.timedelta(days=1))
+    assert stranded_alerts(MONDAY_EVENING)["new"] == 1
+    assert len(mailoutbox) == 2 and all(f"#{ticket.external_id}" in m.body for m in mailoutbox)
+
+
+def test_a_new_owner_is_a_new_report(mailoutbox: list[Any]) -> None:
+    boss()
+    ana, gone = day_shift(TechnicianFactory()), TechnicianFactory(active=False)
+    ticket = assigned(gone, TUESDAY_8 - dt.timedelta(hours=2))
+    stranded_alerts(MONDAY_EVENING)
+    ticket.assigned_to = ana  # reassigned in the PSA, to someone also away past the deadline
+    ticket.save()
+    assert stranded_alerts(MONDAY_EVENING)["new"] == 1 and len(mailoutbox) == 2
+
+
+def test_without_an_address_nothing_is_recorded_and_the_report_waits(mailoutbox: list[Any]) -> None:
+    gone = TechnicianFactory(active=False)
+    assigned(gone, MONDAY_EVENING + dt.timedelta(hours=3))
+    result = stranded_alerts(MONDAY_EVENING)
+    assert (result["sent"], result["reason"]) == (False, "No recipient address configured")
+    assert mailoutbox == [] and not StrandedAlert.objects.exists()
+    boss()
+    assert stranded_alerts(MONDAY_EVENING)["sent"] and len(mailoutbox) == 1
+
+
+def test_a_mail_server_that_refuses_leaves_the_report_for_the_next_run(settings: Any, mailoutbox: list[Any]) -> None:
+    boss()
+    assigned(TechnicianFactory(active=False), MONDAY_EVENING + dt.timedelta(hours=3))
+    # A real SMTP connection to a port nobody listens on.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2
+    with pytest.raises(OSError):
+        stranded_alerts(MONDAY_EVENING)
+    assert not StrandedAlert.objects.exists()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert stranded_alerts(MONDAY_EVENING)["sent"] and StrandedAlert.objects.count() == 1
+
+
+def test_the_check_runs_on_the_beat_every_five_minutes(mailoutbox: list[Any]) -> None:
+    from config.celery import app
+    from dispatch import tasks
+
+    entry = app.conf.beat_schedule["dispatch-stranded-alerts"]
+    assert (entry["task"], entry["schedule"]) == ("dispatch.tasks.stranded_alerts", 300.0)
+    assert entry["task"] in app.tasks and tasks.stranded_alerts.name == entry["task"]
+    boss()
+    assigned(TechnicianFactory(active=False), dt.datetime.now(UTC) + dt.timedelta(hours=3))
+    assert tasks.stranded_alerts.apply().get()["sent"] and len(mailoutbox) == 1
