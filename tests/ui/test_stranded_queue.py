@@ -46,3 +46,30 @@ def test_the_ticket_page_says_why_a_ticket_is_stranded_and_what_to_do(dispatcher
     page = dispatcher_client.get(url).content.decode()
     assert 'id="stranded-notice"' in page
     assert "Bob Absent is on time off until" in page and "Remove the owner in the PSA" in page
+
+
+def test_who_could_take_a_stranded_ticket_is_a_what_if_without_its_owner(dispatcher_client: Any) -> None:
+    from tests.factories import CategoryFactory, SkillFactory
+
+    skill = SkillFactory(name="Exchange")
+    category = CategoryFactory(name="Email", skills=[skill])
+    alice = TechnicianFactory(external_id="tech-alice", name="Alice Expert", skills={skill: "expert"})
+    TechnicianFactory(external_id="tech-carol", name="Carol Middle", skills={skill: "intermediate"})
+    now = dt.datetime.now(UTC)
+    ticket = TicketFactory(assigned_to=alice, status="Assigned", category=category, sla_due=now + dt.timedelta(hours=4))
+    TimeOff.objects.create(technician=alice, start=now - dt.timedelta(hours=1), end=now + dt.timedelta(days=2))
+    page = dispatcher_client.get(reverse("dispatch:ticket", args=[ticket.pk])).content.decode()
+    start = page.index('id="stranded-whatif"')
+    href = page[page.rindex('href="', 0, start) + 6 : page.index('"', page.rindex('href="', 0, start) + 6)]
+    assert "exclude=tech-alice" in href
+    result = dispatcher_client.get(href.replace("&amp;", "&")).content.decode()
+    top = result.index('data-tech="tech-carol"')
+    assert 'data-tech="tech-alice"' not in result[:top]  # Carol ranks first
+    plain = dispatcher_client.get(reverse("dispatch:whatif", args=[ticket.pk]) + "?run=1").content.decode()
+    assert "Blocked by excluded, availability." in alice_row(result)  # excluded, not just away
+    assert "Blocked by availability." in alice_row(plain)
+
+
+def alice_row(page: str) -> str:
+    start = page.index('data-tech="tech-alice"')
+    return page[start : page.index("</tr>", start)]
