@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.mail import send_mail
 from django.db.models import Q
@@ -125,15 +126,23 @@ def stranded(ticket: Ticket, now: datetime) -> StrandedTicket | None:
     return found[0] if found else None
 
 
-def _utc(at: datetime) -> str:
-    return at.astimezone(UTC).strftime("%a %d %b %H:%M UTC")
+def _desk_time(at: datetime, tz: ZoneInfo) -> str:
+    """A time in the desk's time zone (business hours), named, for e-mail readers anywhere."""
+    return at.astimezone(tz).strftime("%a %d %b %H:%M %Z")
 
 
-def _line(s: StrandedTicket) -> str:
+def _desk_zone(settings: DispatchSettings) -> ZoneInfo:
+    try:
+        return ZoneInfo(str((settings.business_hours or {}).get("timezone") or "UTC"))
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def _line(s: StrandedTicket, tz: ZoneInfo) -> str:
     t = s.ticket
-    back = f"until {_utc(s.back_at)}" if s.back_at else "not back within two weeks"
+    back = f"until {_desk_time(s.back_at, tz)}" if s.back_at else "not back within two weeks"
     assert t.sla_due is not None
-    due = f"SLA due {_utc(t.sla_due)}" + (" (passed)" if s.overdue else "")
+    due = f"SLA due {_desk_time(t.sla_due, tz)}" + (" (passed)" if s.overdue else "")
     work = f"started, {t.actual_hours:g} h logged" if t.actual_hours else "not started"
     company = f", {t.company.name}" if t.company else ""
     return f"- #{t.external_id} {t.subject} ({t.priority}{company}): {s.technician.name}, {s.reason} {back}; {due}; {work}"
@@ -160,7 +169,8 @@ def stranded_alerts(now: datetime | None = None) -> dict[str, Any]:
     result: dict[str, Any] = {"stranded": len(current), "new": len(new), "forgotten": len(gone), "sent": False}
     if not new:
         return result
-    recipient = DispatchSettings.load().escalation_email
+    settings = DispatchSettings.load()
+    recipient = settings.escalation_email
     if not recipient:
         result["reason"] = "No recipient address configured"
         return result
@@ -169,7 +179,7 @@ def stranded_alerts(now: datetime | None = None) -> dict[str, Any]:
     body = (
         f"{'These assigned tickets' if n != 1 else 'This assigned ticket'} will miss the SLA unless someone else "
         "takes over: the technician is not available again before the deadline.\n\n"
-        + "\n".join(_line(s) for s in new)
+        + "\n".join(_line(s, _desk_zone(settings)) for s in new)
         + "\n\nSwitchboard does not take a ticket from its owner. Remove the owner in the PSA: the next sync "
         "brings the ticket back to the queue and dispatches it again.\n"
     )

@@ -164,10 +164,15 @@ def test_the_manager_hears_about_newly_stranded_tickets_once(mailoutbox: list[An
     assert f"#{second.external_id}" in message.body and "started, 0.5 h logged" in message.body
 
     assert stranded_alerts(MONDAY_EVENING + dt.timedelta(minutes=5))["new"] == 0  # the next run: nothing new
+    desk = DispatchSettings.load()
+    desk.business_hours = {**desk.business_hours, "timezone": "America/New_York"}
+    desk.save()
     third = assigned(ana, TUESDAY_8 - dt.timedelta(minutes=30))
     assert stranded_alerts(MONDAY_EVENING + dt.timedelta(minutes=10))["new"] == 1
     assert len(mailoutbox) == 2 and f"#{third.external_id}" in mailoutbox[1].body
     assert f"#{first.external_id}" not in mailoutbox[1].body
+    # Times in the desk's time zone (business hours): 08:00 UTC is 04:00 in New York in June.
+    assert "until Tue 02 Jun 04:00 EDT; SLA due Tue 02 Jun 03:30 EDT" in mailoutbox[1].body
 
 
 def test_a_ticket_that_strands_again_is_reported_again(mailoutbox: list[Any]) -> None:
