@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from psa.simulator.state import SeedError, SimState, parse_dt, utcnow
+from psa.simulator.state import SeedError, SimState, TimeOff, parse_dt, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -470,6 +470,8 @@ def control(server: SimServer, req: SimRequest) -> Response:
         rows = [{"id": str(o.num), "member": o.tech, "start": o.start.isoformat(), "end": o.end.isoformat(),
                  "reason": o.reason} for o in app.state.time_off]  # fmt: skip
         return json_response({"time_off": rows})
+    if path == "/_sim/time_off" and req.method == "POST":  # time off entered in the PSA (a sick day)
+        return _sim_add_time_off(app, req.json())
     match = re.fullmatch(r"/_sim/time_off/(\d+)", path)
     if match and req.method == "DELETE":  # time off cancelled in the PSA
         num = int(match.group(1))
@@ -479,6 +481,26 @@ def control(server: SimServer, req: SimRequest) -> Response:
         app.state.time_off[:] = kept
         return json_response({"deleted": str(num)})
     raise HttpError(404, f"unknown simulator endpoint {req.method} {req.path}")
+
+
+def _sim_add_time_off(app: SimulatorApp, data: dict[str, Any]) -> Response:
+    """{"member", "start", "end", "reason"?}: 400 naming the field when one is missing or wrong."""
+    member = data.get("member")
+    if member not in app.state.technicians:
+        raise HttpError(400, f"member: {member!r} names no technician")
+    try:
+        start, end = parse_dt(data.get("start")), parse_dt(data.get("end"))
+    except ValueError as exc:
+        raise HttpError(400, f"start and end: ISO 8601 date-times are required ({exc})") from exc
+    if start is None or end is None:
+        raise HttpError(400, "start and end: ISO 8601 date-times are required")
+    if end <= start:
+        raise HttpError(400, "end: must be after start")
+    with app.state.lock:
+        off = TimeOff(num=app.state.next_id("timeoff"), tech=member, start=start, end=end,
+                      reason=str(data.get("reason") or "time off"))  # fmt: skip
+        app.state.time_off.append(off)
+    return json_response({"id": str(off.num)}, 201)
 
 
 def _sim_update_ticket(app: SimulatorApp, num: int, data: dict[str, Any]) -> Response:
