@@ -346,6 +346,11 @@ class Assignment(models.Model):
     decision = models.OneToOneField(Decision, on_delete=models.CASCADE, related_name="assignment")
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="assignments")
     technician = models.ForeignKey("skills.Technician", on_delete=models.PROTECT, related_name="+")
+    # A reassignment takes the ticket from this owner: the push replaces the PSA's owner only while
+    # it is still this technician (or empty), and sync keeps ours while the push is on its way.
+    replaces = models.ForeignKey(
+        "skills.Technician", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     board = models.CharField(max_length=100, blank=True)
     note = models.TextField(blank=True)
     state = models.CharField(max_length=10, choices=OutboxState.choices, default=OutboxState.PENDING, db_index=True)

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from dispatch import engine, notifications
@@ -334,10 +335,22 @@ def _inputs_summary(facts: TicketFacts, policy: Any, n_techs: int) -> dict[str, 
 
 
 def _assign(
-    ticket: Ticket, decision: Decision, tech: Technician, *, status: str, user: Any, reason: str, escalate_to: str = ""
+    ticket: Ticket,
+    decision: Decision,
+    tech: Technician,
+    *,
+    status: str,
+    user: Any,
+    reason: str,
+    escalate_to: str = "",
+    replaces: Technician | None = None,
 ) -> Assignment:
-    """Claim the ticket for `tech` (once, ever) and write the outbox row. Call inside a transaction."""
-    claimed = Ticket.objects.filter(pk=ticket.pk, assigned_to__isnull=True).update(
+    """Claim the ticket for `tech` and write the outbox row. Call inside a transaction.
+
+    The claim is a conditional UPDATE: on an unassigned ticket (once, ever), or, for a
+    reassignment, on the ticket while `replaces` still owns it."""
+    owner = Q(assigned_to=replaces) if replaces is not None else Q(assigned_to__isnull=True)
+    claimed = Ticket.objects.filter(owner, pk=ticket.pk).update(
         assigned_to=tech, status="Assigned", updated_at=timezone.now()
     )
     if claimed != 1:
@@ -357,8 +370,9 @@ def _assign(
         decision=decision,
         ticket=ticket,
         technician=tech,
+        replaces=replaces,
         board=(decision.document.get("dispatching_results", {}) or {}).get("route_to_board", "") or "",
-        note=assignment_note(decision, tech),
+        note=assignment_note(decision, tech, replaces),
         state=OutboxState.PENDING if ticket.connection_id else OutboxState.SKIPPED,
     )
     decision.notifications = notifications.notify_assignment(ticket, tech, escalate_to, decision_id=decision.pk)
@@ -370,16 +384,21 @@ def _assign(
     return assignment
 
 
-def assignment_note(decision: Decision, tech: Technician) -> str:
+def assignment_note(decision: Decision, tech: Technician, replaces: Technician | None = None) -> str:
     """The note pushed to the PSA with the assignment: who, how, and why."""
-    lines = [f"Assigned to {tech.name} by Switchboard ({decision.get_status_display().lower()})."]
+    how = decision.get_status_display().lower()
+    lines = [
+        f"Reassigned from {replaces.name} to {tech.name} by Switchboard ({how})."
+        if replaces is not None
+        else f"Assigned to {tech.name} by Switchboard ({how})."
+    ]
     row = next((c for c in decision.candidates if c["technician_id"] == tech.external_id), None)
     if row:
         lines.append(f"Score {row['score']}/100, skill match {row['skill_match_percentage']}%.")
         for part in row["score_breakdown"]:
             lines.append(f"- {part['factor']}: {part['points']} pts ({part['reason']})")
     if decision.override_reason:
-        lines.append(f"Dispatcher override: {decision.override_reason}")
+        lines.append(f"{'Reason' if replaces is not None else 'Dispatcher override'}: {decision.override_reason}")
     if decision.decided_by:
         lines.append(f"Confirmed by {decision.decided_by}.")
     return "\n".join(lines)
@@ -420,6 +439,44 @@ def decision_approve(*, ticket: Ticket, user: Any, technician_id: str | None = N
         status = DecisionStatus.OVERRIDDEN if override else DecisionStatus.APPROVED
         escalate_to = (decision.document.get("dispatching_results") or {}).get("escalated_to") or ""
         _assign(ticket, decision, tech, status=status, user=user, reason=reason if override else "", escalate_to=escalate_to)
+        decision.document = _document_after_assignment(decision, tech, ticket)
+        decision.save(update_fields=["document"])
+    return decision
+
+
+def decision_reassign(*, ticket: Ticket, user: Any, technician_id: str, reason: str) -> Decision:
+    """Take an assigned ticket from its owner (away past the deadline, say) and give it to
+    `technician_id`, with a reason. The engine ranks the ticket again without the owner and the
+    decision records it (approved when the choice is the engine's first, overridden otherwise);
+    the push replaces the PSA's owner only while the PSA still shows the old one."""
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update(of=("self",)).select_related("assigned_to").get(pk=ticket.pk)
+        previous = ticket.assigned_to
+        if ticket.closed:
+            raise ApprovalError("ticket: closed, nothing to reassign")
+        if previous is None:
+            raise ApprovalError("ticket: not assigned; approve it from the queue instead")
+        if not reason:
+            raise ApprovalError("reason: required to take a ticket from its owner")
+        tech = Technician.objects.filter(external_id=technician_id or "").first()
+        if tech is None:
+            raise ApprovalError(f"technician_id: unknown technician {technician_id!r}")
+        if not tech.active:
+            raise ApprovalError(f"technician_id: {tech.name} is inactive", code="TECHNICIAN_UNAVAILABLE")
+        if tech.pk == previous.pk:
+            raise ApprovalError(f"technician_id: {tech.name} already owns this ticket")
+        started = timezone.now()
+        t0 = _time.perf_counter()
+        ranking, facts, techs, policy = ticket_rank(
+            ticket_queryset().get(pk=ticket.pk), at=started, fact_overrides={"exclude": (previous.external_id,)}
+        )
+        decision = decision_store(
+            ticket=ticket, ranking=ranking, facts=facts, techs=techs, policy=policy, mode="suggest",
+            initiated_by=str(user), started_at=started, elapsed=_elapsed(t0),
+        )  # fmt: skip
+        status = DecisionStatus.APPROVED if ranking.selected == tech.external_id else DecisionStatus.OVERRIDDEN
+        _assign(ticket, decision, tech, status=status, user=user, reason=reason, replaces=previous)
         decision.document = _document_after_assignment(decision, tech, ticket)
         decision.save(update_fields=["document"])
     return decision

@@ -4,7 +4,9 @@ the company).
 
 Switchboard never takes a ticket from its owner by itself: the PSA is the system of record, and
 a ticket someone owns may be in hand in ways the PSA does not show. The queue lists these
-tickets so the dispatcher can release them; once the owner is removed in the PSA, the sync
+tickets so the dispatcher can act: reassign it from the ticket's page
+(dispatch.services.decision_reassign, ranked without the owner; the push replaces the PSA's
+owner only while it is still the old one), or remove the owner in the PSA, after which the sync
 dispatches the ticket again (psa.sync, reason "rejected").
 
 Tickets in a status the desk does not count as workload (DispatchSettings.
@@ -180,8 +182,8 @@ def stranded_alerts(now: datetime | None = None) -> dict[str, Any]:
         f"{'These assigned tickets' if n != 1 else 'This assigned ticket'} will miss the SLA unless someone else "
         "takes over: the technician is not available again before the deadline.\n\n"
         + "\n".join(_line(s, _desk_zone(settings)) for s in new)
-        + "\n\nSwitchboard does not take a ticket from its owner. Remove the owner in the PSA: the next sync "
-        "brings the ticket back to the queue and dispatches it again.\n"
+        + "\n\nSwitchboard does not take a ticket from its owner by itself: reassign it from the ticket's page "
+        "(ranked without the owner), or remove the owner in the PSA and the next sync brings it back to the queue.\n"
     )
     send_mail(subject, body, None, [recipient])
     StrandedAlert.objects.bulk_create(

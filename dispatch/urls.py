@@ -10,6 +10,7 @@ urlpatterns = [
     path("queue/", views.queue, name="queue"),
     path("queue/<int:ticket_id>/", views.ticket, name="ticket"),
     path("queue/<int:ticket_id>/assign/", views.ticket_assign, name="assign"),
+    path("queue/<int:ticket_id>/reassign/", views.ticket_reassign, name="reassign"),
     path("queue/<int:ticket_id>/rerank/", views.ticket_rerank, name="rerank"),
     path("queue/<int:ticket_id>/whatif/", views.ticket_whatif, name="whatif"),
     path("assignments/<int:assignment_id>/retry/", views.assignment_retry, name="retry"),

@@ -114,10 +114,34 @@ def ticket(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
     decision = (
         _ticket_decision(obj, request.user) if obj.assigned_to_id is None else services.latest_decision(obj)
     )
-    context = _detail_context(obj, decision, stranded=stranded(obj, timezone.now()))
     if request.htmx:
-        return render(request, f"{QUEUE_TEMPLATE}#detail", context)
+        return render(request, f"{QUEUE_TEMPLATE}#detail", _detail_context(obj, decision))
+    found = stranded(obj, timezone.now())
+    context = _detail_context(obj, decision, stranded=found, reassign=_reassign_choices(obj, found is not None))
     return render(request, "dispatch/ticket.html", context)
+
+
+def _reassign_choices(ticket: Ticket, ranked: bool) -> list[dict[str, Any]]:
+    """Who an assigned ticket could go to instead of its owner: for a stranded ticket the engine's
+    ranking without the owner (first the technicians it may assign), else everyone active."""
+    if ticket.assigned_to_id is None or ticket.closed:
+        return []
+    owner = ticket.assigned_to
+    assert owner is not None
+    if ranked:
+        result = whatif_rank(ticket, WhatIf(exclude=(owner.external_id,)))
+        rows = [r for r in result.rows if r["technician_id"] != owner.external_id and not r["blocked_by"]]
+        rows.sort(key=lambda r: (not r["eligible"], not r["qualified"]))  # the engine's order within each group
+        return [
+            {"id": r["technician_id"], "label": f"{r['name']} — {r['score']:.0f}"
+             + ("" if r["eligible"] else f" ({r['availability'].replace('_', ' ')})")
+             + ("" if r["qualified"] else ", below the skill threshold"), "first": r["technician_id"] == result.selected}
+            for r in rows
+        ]  # fmt: skip
+    return [
+        {"id": ext, "label": name, "first": False}
+        for ext, name in Technician.objects.filter(active=True).exclude(pk=owner.pk).order_by("name").values_list("external_id", "name")
+    ]  # fmt: skip
 
 
 @dispatcher_required
@@ -163,6 +187,35 @@ def ticket_assign(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
         "ticketAssigned",
         {"ticket": obj.pk, "technician": decision.assigned.name, "message": text, "override": overridden},
     )
+
+
+@dispatcher_required
+@require_POST
+def ticket_reassign(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
+    """Take an assigned ticket from its owner and give it to another technician, with a reason
+    (the stranded ticket's page). A plain form: redirect back to the ticket with a message."""
+    obj = get_object_or_404(Ticket, pk=ticket_id)
+    form = AssignForm(request.POST)
+    form.is_valid()
+    tech_id, reason = form.cleaned_data.get("technician_id") or "", form.cleaned_data.get("reason", "")
+    try:
+        decision = services.decision_reassign(ticket=obj, user=request.user, technician_id=tech_id, reason=reason)
+    except ApprovalError as exc:
+        messages.error(request, str(exc))
+        return redirect("dispatch:ticket", ticket_id=obj.pk)
+    except AssignmentConflict:  # the owner changed between the page and the click (a sync, another dispatcher)
+        obj.refresh_from_db()
+        who = obj.assigned_to.name if obj.assigned_to else "nobody"
+        messages.error(request, f"#{obj.external_id} changed hands meanwhile: now with {who}. Nothing was changed.")
+        return redirect("dispatch:ticket", ticket_id=obj.pk)
+    assert decision.assigned is not None
+    messages.success(
+        request,
+        f"#{obj.external_id} reassigned to {decision.assigned.name}"
+        + (" (the engine's first choice)" if decision.status == DecisionStatus.APPROVED else "")
+        + ("; the PSA is updated in the background" if obj.connection_id else ""),
+    )
+    return redirect("dispatch:ticket", ticket_id=obj.pk)
 
 
 def _assign_failed(request: HtmxHttpRequest, obj: Ticket, message: str, *, status: int) -> HttpResponse:

@@ -6,7 +6,8 @@
 - A worker claims it with a conditional UPDATE (state pending → claimed, with a fresh
   claim token), so two workers, or a retry racing the periodic sweeper, never both push.
 - Each attempt reads before it writes: the owner is written only when the PSA ticket's
-  owner is not already our technician, and the note only when the ticket has no such note
+  owner is not already our technician (and is empty, or, for a reassignment, still the owner
+  it takes the ticket from; anyone else was set by a person and is kept), and the note only when the ticket has no such note
   yet. A write the PSA accepted before a timeout, a dropped connection or a killed worker is
   therefore not sent again. The backend is built without retries of its own, because a
   blind retry of a write that timed out after the PSA stored it is exactly a double push.
@@ -128,7 +129,9 @@ def _deliver(backend: PsaBackend, assignment: Assignment, member_id: str) -> Non
     """Owner, then note, each written only when the PSA does not show it yet."""
     ticket_id = assignment.ticket.external_id
     current = backend.get_ticket(ticket_id)
-    if current.owner_external_id and current.owner_external_id != member_id:
+    if current.owner_external_id and current.owner_external_id != member_id and not _replaceable(
+        assignment, current.owner_external_id
+    ):
         # Someone assigned the ticket in the PSA after we mirrored it: the PSA is the system of
         # record, so a person's choice there is never overwritten. The row fails visibly and
         # the next sync mirrors the PSA's owner.
@@ -140,6 +143,16 @@ def _deliver(backend: PsaBackend, assignment: Assignment, member_id: str) -> Non
         backend.assign_ticket(ticket_id, member_id, assignment.board or None, "")
     if assignment.note and not has_note(backend.list_notes(ticket_id), note_marker(assignment)):
         backend.add_note(ticket_id, pushed_note(assignment))
+
+
+def _replaceable(assignment: Assignment, owner_member_id: str) -> bool:
+    """A reassignment may replace the PSA's owner while it is still the owner it takes the ticket
+    from (anyone else there was set by a person since, and is kept)."""
+    if assignment.replaces_id is None:
+        return False
+    return MemberMapping.objects.filter(
+        connection_id=assignment.ticket.connection_id, technician_id=assignment.replaces_id, external_id=owner_member_id
+    ).exists()
 
 
 def note_marker(assignment: Assignment) -> str:

@@ -226,7 +226,7 @@ def _ticket_locked(connection: PsaConnection, psa_ticket: PsaTicket) -> tuple[Ti
 
 
 def _apply_owner(ctx: _Context, ticket: Ticket, psa_ticket: PsaTicket) -> bool:
-    """Follow the PSA's owner unless our own assignment is still on its way to the PSA.
+    """Follow the PSA's owner unless our own assignment (or reassignment) is still on its way to the PSA.
     Returns True when the PSA removed an owner we had pushed (the assignment was rejected)."""
     latest = (
         Assignment.objects.filter(ticket=ticket).order_by("-created_at", "-pk").first() if ticket.pk else None
@@ -250,6 +250,14 @@ def _apply_owner(ctx: _Context, ticket: Ticket, psa_ticket: PsaTicket) -> bool:
         ticket.assigned_to = None
         return True
     tech = _member_technician(ctx, owner)
+    if (
+        tech is not None
+        and latest is not None
+        and latest.replaces_id == tech.pk
+        and latest.state in (OutboxState.PENDING, OutboxState.CLAIMED, OutboxState.FAILED)
+    ):
+        # Our reassignment away from this owner has not reached the PSA yet: keep it.
+        return False
     if tech is not None:
         ticket.assigned_to = tech
     else:

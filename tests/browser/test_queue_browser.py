@@ -216,3 +216,14 @@ def test_a_technician_calling_in_sick_strands_their_tickets_on_the_open_queue(
     expect(panel).to_contain_text(f"{alice.name}, on time off")
     panel.locator(f"a[href$='/queue/{held.pk}/']").click()
     expect(page.locator("#stranded-notice")).to_contain_text(f"{alice.name} is on time off until")
+    # Reassign it from the page: the engine's choice without Alice is preselected.
+    form = page.locator("#reassign")
+    expect(form.locator("select[name=technician_id]")).to_have_value(desk["carol"].external_id)
+    form.locator("button[type=submit]").click()  # no reason yet: the browser refuses
+    expect(page.locator("#stranded-notice")).to_be_visible()
+    form.locator("textarea[name=reason]").fill("Alice is off sick today")
+    form.locator("button[type=submit]").click()
+    expect(page.locator("body")).to_contain_text(f"#{held.external_id} reassigned to {desk['carol'].name}")
+    expect(page.locator("#stranded-notice")).to_have_count(0)
+    held.refresh_from_db()
+    assert held.assigned_to == desk["carol"]

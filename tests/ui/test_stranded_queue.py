@@ -38,6 +38,7 @@ def test_the_queue_hides_the_panel_when_nothing_is_stranded(dispatcher_client: A
 
 def test_the_ticket_page_says_why_a_ticket_is_stranded_and_what_to_do(dispatcher_client: Any) -> None:
     bob = TechnicianFactory(name="Bob Absent")
+    TechnicianFactory(name="Dora Present")
     now = dt.datetime.now(UTC)
     ticket = TicketFactory(assigned_to=bob, status="Assigned", sla_due=now + dt.timedelta(hours=4))
     url = reverse("dispatch:ticket", args=[ticket.pk])
@@ -45,7 +46,8 @@ def test_the_ticket_page_says_why_a_ticket_is_stranded_and_what_to_do(dispatcher
     TimeOff.objects.create(technician=bob, start=now - dt.timedelta(hours=1), end=now + dt.timedelta(days=2))
     page = dispatcher_client.get(url).content.decode()
     assert 'id="stranded-notice"' in page
-    assert "Bob Absent is on time off until" in page and "Remove the owner in the PSA" in page
+    assert "Bob Absent is on time off until" in page and "remove the owner in the PSA" in page
+    assert "Reassign from Bob Absent" in page and "Dora Present" in page
 
 
 def test_who_could_take_a_stranded_ticket_is_a_what_if_without_its_owner(dispatcher_client: Any) -> None:
