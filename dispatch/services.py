@@ -444,17 +444,23 @@ def decision_approve(*, ticket: Ticket, user: Any, technician_id: str | None = N
     return decision
 
 
-def decision_reassign(*, ticket: Ticket, user: Any, technician_id: str, reason: str) -> Decision:
+def decision_reassign(
+    *, ticket: Ticket, user: Any, technician_id: str, reason: str, expected_owner: str | None = None
+) -> Decision:
     """Take an assigned ticket from its owner (away past the deadline, say) and give it to
     `technician_id`, with a reason. The engine ranks the ticket again without the owner and the
     decision records it (approved when the choice is the engine's first, overridden otherwise);
-    the push replaces the PSA's owner only while the PSA still shows the old one."""
+    the push replaces the PSA's owner only while the PSA still shows the old one.
+    `expected_owner` (the owner the dispatcher saw) makes a ticket that changed hands meanwhile
+    an AssignmentConflict instead of taking it from whoever has it now."""
     reason = (reason or "").strip()
     with transaction.atomic():
         ticket = Ticket.objects.select_for_update(of=("self",)).select_related("assigned_to").get(pk=ticket.pk)
         previous = ticket.assigned_to
         if ticket.closed:
             raise ApprovalError("ticket: closed, nothing to reassign")
+        if expected_owner is not None and (previous.external_id if previous else "") != expected_owner:
+            raise AssignmentConflict(ticket, latest_decision(ticket))
         if previous is None:
             raise ApprovalError("ticket: not assigned; approve it from the queue instead")
         if not reason:

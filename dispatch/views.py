@@ -199,7 +199,10 @@ def ticket_reassign(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
     form.is_valid()
     tech_id, reason = form.cleaned_data.get("technician_id") or "", form.cleaned_data.get("reason", "")
     try:
-        decision = services.decision_reassign(ticket=obj, user=request.user, technician_id=tech_id, reason=reason)
+        decision = services.decision_reassign(
+            ticket=obj, user=request.user, technician_id=tech_id, reason=reason,
+            expected_owner=request.POST.get("owner"),
+        )  # fmt: skip
     except ApprovalError as exc:
         messages.error(request, str(exc))
         return redirect("dispatch:ticket", ticket_id=obj.pk)
