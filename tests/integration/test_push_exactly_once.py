@@ -202,3 +202,27 @@ def test_two_workers_and_the_sweeper_racing_push_each_assignment_exactly_once(
     # Every push task beyond the eight that won a claim was turned away by the claim.
     wait_for(lambda: sum(r.results("not-claimed") for r in racers) >= 2 * len(ids), "the duplicates to run")
     assert sum(r.results("pushed") for r in racers) == len(ids)
+
+
+@pytest.mark.parametrize("world", ["connectwise", "autotask", "halopsa"], indirect=True)
+def test_a_reassignment_replaces_the_owner_once_through_a_failure(world: World, workers: Workers) -> None:
+    from dispatch.models import Assignment
+    from dispatch.services import decision_reassign
+
+    ticket = world.ticket()
+    workers.start()
+    world.approve(ticket)  # to Sarah (tech-456)
+    world.wait_state(ticket, OutboxState.PUSHED)
+    world.sim.fault_on("owner", "500", ticket.external_id)  # the reassignment's first try fails
+    decision_reassign(ticket=ticket, user=world.dispatcher, technician_id="tech-789", reason="Sarah is off sick")
+    row = wait_for(
+        lambda: Assignment.objects.filter(ticket=ticket, technician__external_id="tech-789", state=OutboxState.PUSHED).first(),
+        "the reassignment to be pushed",
+    )
+    assert row.attempts == 2 and row.replaces.external_id == "tech-456"
+    wait_for(lambda: all(r["status"] is not None for r in world.sim.requests()), "in-flight PSA requests")
+    psa = world.sim.ticket(ticket.external_id)
+    assert psa["owner_external_id"] == world.member_id("tech-789")
+    assert len([n for n in psa["notes"] if n["text"] == outbox.pushed_note(row)]) == 1
+    # Two owner writes in all that the PSA carried out: Sarah's, then John's (once, despite the 500).
+    assert len(applied(world.sim.owner_writes(ticket.external_id))) == 2
