@@ -121,6 +121,16 @@ def ticket(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
     return render(request, "dispatch/ticket.html", context)
 
 
+def _choice_label(row: dict[str, Any]) -> str:
+    """"Carol Middle — 71", with why the engine would not pick them itself when it would not."""
+    notes = []
+    if row["blocked_by"]:
+        notes.append("blocked: " + ", ".join(b.replace("_", " ") for b in row["blocked_by"]))
+    elif not row["qualified"]:
+        notes.append("below the skill threshold")
+    return f"{row['name']} — {row['score']:.0f}" + (f" ({'; '.join(notes)})" if notes else "")
+
+
 def _reassign_choices(ticket: Ticket, ranked: bool) -> list[dict[str, Any]]:
     """Who an assigned ticket could go to instead of its owner: for a stranded ticket the engine's
     ranking without the owner (first the technicians it may assign), else everyone active."""
@@ -130,14 +140,9 @@ def _reassign_choices(ticket: Ticket, ranked: bool) -> list[dict[str, Any]]:
     assert owner is not None
     if ranked:
         result = whatif_rank(ticket, WhatIf(exclude=(owner.external_id,)))
-        rows = [r for r in result.rows if r["technician_id"] != owner.external_id and not r["blocked_by"]]
-        rows.sort(key=lambda r: (not r["eligible"], not r["qualified"]))  # the engine's order within each group
-        return [
-            {"id": r["technician_id"], "label": f"{r['name']} — {r['score']:.0f}"
-             + ("" if r["eligible"] else f" ({r['availability'].replace('_', ' ')})")
-             + ("" if r["qualified"] else ", below the skill threshold"), "first": r["technician_id"] == result.selected}
-            for r in rows
-        ]  # fmt: skip
+        rows = [r for r in result.rows if r["technician_id"] != owner.external_id]  # the engine's order
+        return [{"id": r["technician_id"], "label": _choice_label(r), "first": r["technician_id"] == result.selected}
+                for r in rows]  # fmt: skip
     return [
         {"id": ext, "label": name, "first": False}
         for ext, name in Technician.objects.filter(active=True).exclude(pk=owner.pk).order_by("name").values_list("external_id", "name")

@@ -97,6 +97,14 @@ def test_screenshots(open_as: Any, browser: Any, live_server: Any, demo: dict[st
     page.goto(page.locator("#psa-failures a").first.get_attribute("href"))
     shot(page, "decision", full=True)
 
+    page.goto("/queue/")
+    stranded = page.locator("#stranded li a").first
+    expect(stranded).to_be_visible()
+    page.goto(stranded.get_attribute("href"))
+    expect(page.locator("#stranded-notice")).to_be_visible()
+    expect(page.locator("#reassign select")).to_be_visible()
+    shot(page, "stranded")
+
     narrow = open_as(demo["dana"], width=1024, height=760)
     shot(narrow, "queue-1024")
 
