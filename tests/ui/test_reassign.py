@@ -131,3 +131,10 @@ def test_a_ticket_that_changed_hands_since_the_page_is_left_alone(
     )
     held.refresh_from_db()
     assert held.assigned_to == carol and not Assignment.objects.exists()
+
+
+def test_the_form_says_why_the_engine_would_not_pick_someone(dispatcher_client: Client, held: Ticket) -> None:
+    Ticket.objects.filter(pk=held.pk).update(language="Spanish")  # nobody on this desk speaks it
+    page = html.unescape(dispatcher_client.get(reverse("dispatch:ticket", args=[held.pk])).content.decode())
+    assert "Alice Expert — " in page and "(blocked: language)" in page
+    assert "(engine's choice)" not in page  # the engine would pick nobody: the dispatcher chooses
