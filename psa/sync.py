@@ -226,8 +226,8 @@ def _ticket_locked(connection: PsaConnection, psa_ticket: PsaTicket) -> tuple[Ti
 
 
 def _apply_owner(ctx: _Context, ticket: Ticket, psa_ticket: PsaTicket) -> bool:
-    """Follow the PSA's owner unless our own assignment (or reassignment) is still on its way to the PSA.
-    Returns True when the PSA removed an owner we had pushed (the assignment was rejected)."""
+    """Follow the PSA's owner unless our own assignment (or reassignment) is still on its way to
+    the PSA. Returns True when the PSA removed an owner we had pushed (the assignment was rejected)."""
     latest = (
         Assignment.objects.filter(ticket=ticket).order_by("-created_at", "-pk").first() if ticket.pk else None
     )
