@@ -8,8 +8,8 @@
 - Each attempt reads before it writes: the owner is written only when the PSA ticket's
   owner is not already our technician (and is empty, or, for a reassignment, still the owner
   it takes the ticket from; anyone else was set by a person and is kept), and the note only
-  when the ticket has no such note yet. A write the PSA accepted before a timeout, a dropped connection or a killed worker is
-  therefore not sent again. The backend is built without retries of its own, because a
+  when the ticket has no such note yet. A write the PSA accepted before a timeout, a dropped
+  connection or a killed worker is therefore not sent again. The backend is built without retries of its own, because a
   blind retry of a write that timed out after the PSA stored it is exactly a double push.
 - Retryable failures go back to pending with a backoff (or the PSA's Retry-After); after
   PSA_PUSH_MAX_ATTEMPTS the row is failed (PSA_UPDATE_FAILED on the decision, a retry
