@@ -310,10 +310,15 @@ def ticket_facts(ticket: Ticket, **overrides: Any) -> TicketFacts:
     return replace(facts, **overrides) if overrides else facts
 
 
+def on_dispatched_board() -> Q:
+    """Tickets Switchboard dispatches: on no board, or on a board with dispatching enabled."""
+    return Q(board__isnull=True) | Q(board__dispatch_enabled=True)
+
+
 def open_unassigned_tickets() -> Any:
     return (
         ticket_queryset()
         .filter(closed=False, assigned_to__isnull=True)
-        .filter(Q(board__isnull=True) | Q(board__dispatch_enabled=True))
+        .filter(on_dispatched_board())
         .order_by(F("sla_due").asc(nulls_last=True), "created_at")
     )

@@ -414,6 +414,16 @@ def latest_decision(ticket: Ticket) -> Decision | None:
     return ticket.decisions.exclude(status=DecisionStatus.SUPERSEDED).order_by("-created_at", "-pk").first()
 
 
+def _chosen_technician(technician_id: str) -> Technician:
+    """The technician a dispatcher chose, or ApprovalError naming the field (unknown, inactive)."""
+    tech = Technician.objects.filter(external_id=technician_id or "").first()
+    if tech is None:
+        raise ApprovalError(f"technician_id: unknown technician {technician_id!r}")
+    if not tech.active:
+        raise ApprovalError(f"technician_id: {tech.name} is inactive", code="TECHNICIAN_UNAVAILABLE")
+    return tech
+
+
 def decision_approve(*, ticket: Ticket, user: Any, technician_id: str | None = None, reason: str = "") -> Decision:
     """Confirm the suggestion, or override it with another technician and a reason."""
     reason = (reason or "").strip()
@@ -428,11 +438,7 @@ def decision_approve(*, ticket: Ticket, user: Any, technician_id: str | None = N
         chosen_id = technician_id or recommended_id
         if not chosen_id:
             raise ApprovalError("technician_id: required, there is no suggestion to approve")
-        tech = Technician.objects.filter(external_id=chosen_id).first()
-        if tech is None:
-            raise ApprovalError(f"technician_id: unknown technician {chosen_id!r}")
-        if not tech.active:
-            raise ApprovalError(f"technician_id: {tech.name} is inactive", code="TECHNICIAN_UNAVAILABLE")
+        tech = _chosen_technician(chosen_id)
         override = chosen_id != recommended_id
         if override and not reason:
             raise ApprovalError("reason: required when choosing a technician other than the suggestion")
@@ -465,11 +471,7 @@ def decision_reassign(
             raise ApprovalError("ticket: not assigned; approve it from the queue instead")
         if not reason:
             raise ApprovalError("reason: required to take a ticket from its owner")
-        tech = Technician.objects.filter(external_id=technician_id or "").first()
-        if tech is None:
-            raise ApprovalError(f"technician_id: unknown technician {technician_id!r}")
-        if not tech.active:
-            raise ApprovalError(f"technician_id: {tech.name} is inactive", code="TECHNICIAN_UNAVAILABLE")
+        tech = _chosen_technician(technician_id)
         if tech.pk == previous.pk:
             raise ApprovalError(f"technician_id: {tech.name} already owns this ticket")
         started = timezone.now()

@@ -26,17 +26,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.mail import send_mail
 from django.db.models import Q
 from django.utils import timezone
 
-from dispatch.engine.availability import is_available, next_available
+from dispatch.engine.availability import is_available, next_available, zone
 from dispatch.engine.types import TechFacts
-from dispatch.facts import rota, rota_prefetches
+from dispatch.facts import on_dispatched_board, rota, rota_prefetches
 from dispatch.models import DispatchSettings, StrandedAlert, Ticket
 from skills.models import Technician
 
@@ -78,7 +77,7 @@ def stranded_tickets(
     tickets = Ticket.objects.all() if ticket_ids is None else Ticket.objects.filter(pk__in=ticket_ids)
     candidates = list(
         tickets.filter(closed=False, assigned_to__isnull=False, sla_due__isnull=False)
-        .filter(Q(board__isnull=True) | Q(board__dispatch_enabled=True))
+        .filter(on_dispatched_board())
         .exclude(status__in=excluded)
         .select_related("company")
         .only(
@@ -128,19 +127,12 @@ def stranded(ticket: Ticket, now: datetime) -> StrandedTicket | None:
     return found[0] if found else None
 
 
-def _desk_time(at: datetime, tz: ZoneInfo) -> str:
+def _desk_time(at: datetime, tz: tzinfo) -> str:
     """A time in the desk's time zone (business hours), named, for e-mail readers anywhere."""
     return at.astimezone(tz).strftime("%a %d %b %H:%M %Z")
 
 
-def _desk_zone(settings: DispatchSettings) -> ZoneInfo:
-    try:
-        return ZoneInfo(str((settings.business_hours or {}).get("timezone") or "UTC"))
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
-def _line(s: StrandedTicket, tz: ZoneInfo) -> str:
+def _line(s: StrandedTicket, tz: tzinfo) -> str:
     t = s.ticket
     back = f"until {_desk_time(s.back_at, tz)}" if s.back_at else "not back within two weeks"
     assert t.sla_due is not None
@@ -176,12 +168,13 @@ def stranded_alerts(now: datetime | None = None) -> dict[str, Any]:
     if not recipient:
         result["reason"] = "No recipient address configured"
         return result
+    desk_zone = zone(str((settings.business_hours or {}).get("timezone") or "UTC"))
     n = len(new)
     subject = f"[Switchboard] {n} ticket{'s' if n != 1 else ''} stranded: the technician is away past the SLA deadline"
     body = (
         f"{'These assigned tickets' if n != 1 else 'This assigned ticket'} will miss the SLA unless someone else "
         "takes over: the technician is not available again before the deadline.\n\n"
-        + "\n".join(_line(s, _desk_zone(settings)) for s in new)
+        + "\n".join(_line(s, desk_zone) for s in new)
         + "\n\nSwitchboard does not take a ticket from its owner by itself: reassign it from the ticket's page "
         "(ranked without the owner), or remove the owner in the PSA and the next sync brings it back to the queue.\n"
     )
