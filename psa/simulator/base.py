@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from psa.simulator.state import SeedError, SimState, TimeOff, parse_dt, utcnow
+from psa.simulator.state import SeedError, SimState, parse_dt, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -496,10 +496,7 @@ def _sim_add_time_off(app: SimulatorApp, data: dict[str, Any]) -> Response:
         raise HttpError(400, "start and end: ISO 8601 date-times are required")
     if end <= start:
         raise HttpError(400, "end: must be after start")
-    with app.state.lock:
-        off = TimeOff(num=app.state.next_id("timeoff"), tech=member, start=start, end=end,
-                      reason=str(data.get("reason") or "time off"))  # fmt: skip
-        app.state.time_off.append(off)
+    off = app.state.add_time_off(member, start, end, str(data.get("reason") or ""))
     return json_response({"id": str(off.num)}, 201)
 
 

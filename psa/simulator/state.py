@@ -256,14 +256,11 @@ class SimState:
             seniority=tech.get("seniority") or "",
         )
         for off in tech.get("time_off") or []:
-            self.time_off.append(
-                TimeOff(
-                    num=self.next_id("timeoff"),
-                    tech=tech["id"],
-                    start=parse_dt(off["start"]),  # type: ignore[arg-type]
-                    end=parse_dt(off["end"]),  # type: ignore[arg-type]
-                    reason=off.get("reason") or "time off",
-                )
+            self.add_time_off(
+                tech["id"],
+                parse_dt(off["start"]),  # type: ignore[arg-type]
+                parse_dt(off["end"]),  # type: ignore[arg-type]
+                off.get("reason") or "",
             )
 
     def _add_history(self, item: dict[str, Any]) -> None:
@@ -451,6 +448,12 @@ class SimState:
             entry = TimeEntry(self.next_id("time"), tech, ticket_num, start, hours, notes)
             self.time_entries.append(entry)
             return entry
+
+    def add_time_off(self, tech: str, start: datetime, end: datetime, reason: str = "") -> TimeOff:
+        with self.lock:
+            off = TimeOff(self.next_id("timeoff"), tech, start, end, reason or "time off")
+            self.time_off.append(off)
+            return off
 
     def _notify(self, action: str, ticket: Ticket, changed: set[str]) -> None:
         for listener in list(self.listeners):
