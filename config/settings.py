@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("SWITCHBOARD_VAR_DIR", BASE_DIR / "var"))
@@ -44,6 +45,8 @@ INSTALLED_APPS = [
     "template_partials",
     "django_tables2",
     "django_filters",
+    "ninja",  # its templates and static files: /api/v1/docs serves Swagger UI from here, not a CDN
+    "csp",
     "accounts",
     "skills",
     "dispatch",
@@ -59,6 +62,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -91,6 +95,9 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(VAR_DIR / "switchboard.sqlite3"),
+            # Writers queue on the lock (busy timeout, seconds) instead of failing with "database is
+            # locked", and take it when their transaction starts (IMMEDIATE), so two approvals of one
+            # ticket serialise as they do on PostgreSQL: one 200, then 409 (tests/dispatch/test_sqlite_concurrency.py).
             "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
         }
     }
@@ -181,6 +188,40 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# Request size: bodies over this answer 413 on the API (its error document) and 400 elsewhere.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440))
+# Workspace files (upload page and import_workspace): at most this many bytes (docs/workspace.md).
+WORKSPACE_MAX_BYTES = int(os.environ.get("SWITCHBOARD_WORKSPACE_MAX_BYTES", 5_000_000))
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# Content-Security-Policy (django-csp): every script and style is served from here; style
+# attributes (the score bars' widths) need 'unsafe-inline' for styles, never for scripts.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# Where PSA connections may send credentials (psa/hosts.py). Empty: any host (the embedded
+# demo and development); production sets the vendors' cloud domains plus, explicitly, any
+# simulator or on-premise host. Comma-separated; ".example.com" allows its subdomains.
+PSA_ALLOWED_HOSTS = [h.strip().lower() for h in os.environ.get("PSA_ALLOWED_HOSTS", "").split(",") if h.strip()]
+if not DEBUG and "PSA_ALLOWED_HOSTS" not in os.environ:
+    PSA_ALLOWED_HOSTS = [
+        ".myconnectwise.net", ".connectwise.com", ".connectwisedev.com",  # ConnectWise Manage cloud
+        ".autotask.net",  # Autotask zones (webservicesN.autotask.net)
+        ".halopsa.com", ".haloitsm.com", ".haloservicedesk.com",  # HaloPSA hosted instances
+    ]  # fmt: skip
 
 LOGGING = {
     "version": 1,
