@@ -45,6 +45,7 @@ from psa.backends.base import (
 CLOSED_STATUS_ID = 9
 CLOSED_WORDS = ("closed", "resolved", "cancelled", "canceled", "completed")
 PAGE_SIZE_MAX = 100
+LEVELS_FIELD = "CFSwitchboardSkillLevels"
 IDENTIFIER_FIELD = "CFSwitchboardId"
 REFRESH_MARGIN = 60.0
 
@@ -250,12 +251,8 @@ class HaloBackend(PsaBackend):
                     name=a.get("name") or f"{a.get('firstname') or ''} {a.get('surname') or ''}".strip(),
                     email=a.get("email") or "",
                     active=not a.get("isdisabled", False),
-                    skills={
-                        str(q["name"]): normalise_skill_level(q.get("level"))
-                        for q in a.get("qualifications") or []
-                        if q.get("name")
-                    },
-                    timezone=a.get("timezone") or None,
+                    skills=agent_skills(a.get("qualifications") or [], custom.get(LEVELS_FIELD)),
+                    timezone=a.get("workday_timezone") or a.get("timezone") or None,
                 )
             )
         return out
@@ -268,7 +265,7 @@ class HaloBackend(PsaBackend):
                 start + timedelta(hours=float(h.get("duration") or 24)) if start else None
             )
             if start and end and h.get("agent_id") and start < until and end > since:
-                out.append(PsaTimeOff(str(h["agent_id"]), start, end, h.get("note") or "holiday"))
+                out.append(PsaTimeOff(str(h["agent_id"]), start, end, h.get("name") or h.get("note") or "holiday"))
         return out
 
     def list_shifts(self, since: datetime, until: datetime) -> list[PsaShift]:
@@ -400,3 +397,16 @@ def _int(value: Any, what: str) -> int:
         return int(str(value))
     except ValueError as exc:
         raise PsaError(f"halopsa: {what} id {value!r} is not a number", retryable=False) from exc
+
+
+def agent_skills(qualifications: list[dict[str, Any]], levels: Any) -> dict[str, str]:
+    """Halo qualifications carry no level; levels come from the agent custom field
+    LEVELS_FIELD ("Exchange=expert;Printers=beginner") when the desk keeps one, else intermediate."""
+    named = dict(part.split("=", 1) for part in str(levels or "").split(";") if "=" in part)
+    named = {k.strip().lower(): v.strip() for k, v in named.items()}
+    out = {}
+    for q in qualifications:
+        name = q.get("qualification_name") or q.get("name")
+        if name:
+            out[str(name)] = normalise_skill_level(named.get(str(name).lower()) or q.get("level"))
+    return out

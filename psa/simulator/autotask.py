@@ -35,8 +35,9 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
+from psa.simulator.autotask_fields import UNFILLED_FIELDS
 from psa.simulator.autotask_filter import FilterError, compile_filter
-from psa.simulator.base import HttpError, Response, Router, SimRequest, SimulatorApp, json_response
+from psa.simulator.base import HttpError, Response, Router, SimRequest, SimulatorApp, fold, json_response
 from psa.simulator.state import CLOSED_STATUS, Ticket, parse_dt, utcnow
 
 PREFIX = "/atservicesrest"
@@ -62,6 +63,12 @@ WEBHOOK_FIELDS = (
 )
 
 Picklist = Callable[[], list[tuple[int, str]]]
+WEBHOOK_BODY_FIELDS = (
+    "name", "webhookUrl", "deactivationUrl", "isActive", "secretKey", "isSubscribedToCreateEvents",
+    "isSubscribedToUpdateEvents", "isSubscribedToDeleteEvents", "sendThresholdExceededNotification",
+    "notificationEmailAddress",
+)  # fmt: skip
+_WEBHOOK_KEYS = {f.lower(): f for f in WEBHOOK_BODY_FIELDS}
 
 
 def at_date(value: datetime | None) -> str | None:
@@ -77,9 +84,17 @@ class Entity:
         picklists: dict[str, Picklist] | None = None,
     ) -> None:
         self.name = name
-        self.records = records
-        self.fields = fields
+        self._records = records
+        unfilled = [f for f in UNFILLED_FIELDS.get(name, ()) if f not in fields]
+        if "userDefinedFields" not in fields:
+            unfilled.append("userDefinedFields")
+        self.fields = fields + unfilled
+        self.blank: dict[str, Any] = {f: [] if f == "userDefinedFields" else None for f in unfilled}
         self.picklists = picklists or {}
+
+    def records(self) -> list[dict[str, Any]]:
+        """Every field of the entity, as Autotask answers them: the unfilled ones null (UDFs [])."""
+        return [{**r, **{k: v for k, v in self.blank.items() if k not in r}} for r in self._records()]
 
 
 class AutotaskApp(SimulatorApp):
@@ -464,10 +479,10 @@ class AutotaskApp(SimulatorApp):
                 raise HttpError(400, f"The search parameter is not valid JSON: {exc}") from exc
         if not isinstance(body, dict):
             raise HttpError(400, "The query must be a JSON object.")
-        return body
+        return fold(body)
 
     def _matching(self, entity: Entity, body: dict[str, Any]) -> list[dict[str, Any]]:
-        conditions = body.get("filter", body.get("Filter"))
+        conditions = body.get("filter")
         try:
             predicate = compile_filter(conditions, entity.fields)
         except FilterError as exc:
@@ -481,7 +496,7 @@ class AutotaskApp(SimulatorApp):
     def query(self, req: SimRequest) -> Response:
         entity = self._entity(req)
         body = self._query_body(req)
-        raw_max = body.get("MaxRecords", body.get("maxRecords", 500))
+        raw_max = body.get("maxrecords", 500)
         try:
             max_records = int(raw_max)
         except (TypeError, ValueError) as exc:
@@ -503,7 +518,7 @@ class AutotaskApp(SimulatorApp):
             page = [r for r in items if r["id"] > after][:max_records]
         more_after = bool(page) and any(r["id"] > page[-1]["id"] for r in items)
         more_before = bool(page) and any(r["id"] < page[0]["id"] for r in items)
-        include = body.get("IncludeFields") or body.get("includeFields")
+        include = body.get("includefields")
         if include:
             wanted = {f.lower() for f in include} | {"id"}
             page = [{k: v for k, v in r.items() if k.lower() in wanted} for r in page]
@@ -560,6 +575,7 @@ class AutotaskApp(SimulatorApp):
             "source": -2,
             "createDate": at_date(t.created_at),
             "dueDateTime": at_date(t.sla_due),
+            "resolvedDueDateTime": at_date(t.sla_due),  # the SLA's resolution deadline
             "lastActivityDate": at_date(t.updated_at),
             "lastTrackedModificationDateTime": at_date(t.updated_at),
             "completedDate": at_date(t.closed_at),
@@ -816,7 +832,8 @@ class AutotaskApp(SimulatorApp):
         body = req.json()
         if not isinstance(body, dict):
             raise HttpError(400, "The request body must be a Ticket object.")
-        missing = [f for f in ("title", "status", "priority", "companyID") if body.get(f) in (None, "")]
+        folded = fold(body)
+        missing = [f for f in ("title", "status", "priority", "companyID") if folded.get(f.lower()) in (None, "")]
         if missing:
             raise HttpError(400, f"The following required fields are missing: {', '.join(missing)}.")
         changes = self._ticket_changes(body, None)
@@ -825,11 +842,11 @@ class AutotaskApp(SimulatorApp):
 
     def patch_ticket(self, req: SimRequest) -> Response:
         body = req.json()
-        if not isinstance(body, dict) or body.get("id") is None:
+        if not isinstance(body, dict) or fold(body).get("id") is None:
             raise HttpError(400, "The request body must be a Ticket object with its id.")
-        ticket = self.state.ticket(body["id"])
+        ticket = self.state.ticket(fold(body)["id"])
         if ticket is None:
-            raise HttpError(404, f"Ticket {body['id']} was not found.")
+            raise HttpError(404, f"Ticket {fold(body)['id']} was not found.")
         self.state.update_ticket(ticket.num, self._ticket_changes(body, ticket), member="api")
         return json_response({"itemId": ticket.num})
 
@@ -837,24 +854,25 @@ class AutotaskApp(SimulatorApp):
         ticket = self.state.ticket(req.params["id"])
         if ticket is None:
             raise HttpError(404, f"Ticket {req.params['id']} was not found.")
-        body = req.json()
+        body = fold(req.json())
         if not isinstance(body, dict):
             raise HttpError(400, "The request body must be a TicketNote object.")
-        missing = [f for f in ("title", "description", "noteType", "publish") if body.get(f) in (None, "")]
+        missing = [f for f in ("title", "description", "noteType", "publish") if body.get(f.lower()) in (None, "")]
         if missing:
             raise HttpError(400, f"The following required fields are missing: {', '.join(missing)}.")
-        if body.get("ticketID") not in (None, ticket.num, str(ticket.num)):
+        if body.get("ticketid") not in (None, ticket.num, str(ticket.num)):
             raise HttpError(400, "ticketID does not match the parent ticket.")
         note = self.state.add_note(
             ticket.num,
             str(body["description"]),
-            meta={"title": body["title"], "noteType": int(body["noteType"]), "publish": int(body["publish"])},
+            meta={"title": body["title"], "noteType": int(body["notetype"]), "publish": int(body["publish"])},
         )
         return json_response({"itemId": note.num})
 
     # ---- webhooks ------------------------------------------------------------------------
 
-    def _add_webhook(self, body: dict[str, Any]) -> dict[str, Any]:
+    def _add_webhook(self, raw: dict[str, Any]) -> dict[str, Any]:
+        body = {_WEBHOOK_KEYS.get(k.lower(), k): v for k, v in raw.items()}
         with self._lock:
             record = {
                 "id": len(self.webhooks_registered) + 1,
@@ -884,6 +902,7 @@ class AutotaskApp(SimulatorApp):
 
     def create_webhook(self, req: SimRequest) -> Response:
         body = req.json()
+        body = {_WEBHOOK_KEYS.get(k.lower(), k): v for k, v in body.items()} if isinstance(body, dict) else body
         missing = [
             f
             for f in ("name", "webhookUrl", "deactivationUrl")

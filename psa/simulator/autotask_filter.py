@@ -48,6 +48,7 @@ def compile_filter(conditions: Any, known_fields: Iterable[str] | None = None) -
 def _count_or(items: list[Any]) -> int:
     total = 0
     for item in items:
+        item = {str(k).lower(): v for k, v in item.items()} if isinstance(item, dict) else item
         if isinstance(item, dict) and str(item.get("op", "")).lower() in GROUPS:
             children = item.get("items") or []
             if str(item["op"]).lower() == "or":
@@ -59,6 +60,7 @@ def _count_or(items: list[Any]) -> int:
 def _compile(item: Any, known: set[str] | None) -> Predicate:
     if not isinstance(item, dict):
         raise FilterError(f"A filter condition must be an object, got {item!r}.")
+    item = {str(k).lower(): v for k, v in item.items()}  # "Op", "Field", "Items": bound in any case
     op = str(item.get("op") or "").lower()
     if op in GROUPS:
         children = item.get("items")

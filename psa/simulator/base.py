@@ -47,6 +47,21 @@ class Response:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+def fold(body: Any) -> Any:
+    """An object's field names in lower case: the three vendors' .NET servers bind request
+    fields without regard to case ("Title" and "title" are the same field)."""
+    return {str(k).lower(): v for k, v in body.items()} if isinstance(body, dict) else body
+
+
+def canonical(body: Any, names: tuple[str, ...] | list[str]) -> Any:
+    """`body` with each field named as in `names` when it matches one without regard to case
+    (e.g. "TEXT" -> "text", "internalanalysisflag" -> "internalAnalysisFlag")."""
+    if not isinstance(body, dict):
+        return body
+    spelled = {n.lower(): n for n in names}
+    return {spelled.get(str(k).lower(), k): v for k, v in body.items()}
+
+
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(status, json.dumps(data, separators=(",", ":")).encode(), headers=dict(headers or {}))
 

@@ -30,7 +30,16 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from psa.simulator.base import HttpError, Response, Router, SimRequest, SimulatorApp, json_response
+from psa.simulator.base import (
+    HttpError,
+    Response,
+    Router,
+    SimRequest,
+    SimulatorApp,
+    canonical,
+    fold,
+    json_response,
+)
 from psa.simulator.conditions import ConditionsError, compile_conditions, resolve
 from psa.simulator.state import CLOSED_STATUS, PRIORITIES, Technician, Ticket, parse_dt, utcnow
 
@@ -49,6 +58,7 @@ SCHEDULE_TYPES = [
 ]
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 API_MEMBER = "APIMember"
+HIRE_DATE = "2020-01-01T00:00:00Z"  # the workspace has no hire dates; ConnectWise requires one
 ID_FIELD = "Switchboard ID"  # the workspace ticket id, as a custom field
 # Accepted in a ticket body and ignored (read-only, derived, or not simulated); status is handled apart.
 READ_ONLY_TICKET_FIELDS = {
@@ -56,6 +66,12 @@ READ_ONLY_TICKET_FIELDS = {
     "source", "skipcallback", "processnotifications", "actualhours", "customfields",
 }  # fmt: skip
 
+NOTE_FIELDS = ("text", "detailDescriptionFlag", "internalAnalysisFlag", "resolutionFlag", "member", "contact")
+SCHEDULE_FIELDS = ("objectId", "name", "member", "type", "dateStart", "dateEnd", "doneFlag", "allowScheduleConflictsFlag")
+TIME_FIELDS = ("member", "timeStart", "timeEnd", "actualHours", "chargeToId", "chargeToType", "notes")
+CALLBACK_FIELDS = ("description", "url", "objectId", "type", "level", "memberId", "inactiveFlag",
+                   "isSoapCallbackFlag", "isSelfSuppressedFlag", "payloadVersion")  # fmt: skip
+SEARCH_FIELDS = ("conditions", "childConditions", "customFieldConditions", "orderBy", "fields")
 TICKET_KEYS = {
     "id", "summary", "recordType", "board", "status", "company", "priority", "owner", "type", "sla", "team",
     "resources", "closedFlag", "closedDate", "initialDescription", "budgetHours", "actualHours", "requiredDate",
@@ -68,8 +84,8 @@ def cw_date(value: datetime | None) -> str | None:
 
 
 def compact(record: dict[str, Any]) -> dict[str, Any]:
-    """ConnectWise leaves null fields out of its JSON."""
-    return {k: v for k, v in record.items() if v is not None}
+    """ConnectWise leaves null fields out of its JSON (in nested objects too)."""
+    return {k: compact(v) if isinstance(v, dict) else v for k, v in record.items() if v is not None}
 
 
 class ConnectWiseApp(SimulatorApp):
@@ -78,6 +94,7 @@ class ConnectWiseApp(SimulatorApp):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.company_id = self.credentials.get("company_id", "")
+        self.started = cw_date(utcnow())
         self.signing_key = self.webhook_secret or secrets.token_urlsafe(24)
         self._lock = threading.RLock()
         self._status_ids: dict[tuple[str, str], int] = {}
@@ -201,6 +218,12 @@ class ConnectWiseApp(SimulatorApp):
     def system_info(self) -> dict[str, Any]:
         return {"version": "v2025.1.99999", "isCloud": False, "serverTimeZone": "UTC", "cloudRegion": "NA"}
 
+    def finish(self, record: dict[str, Any]) -> dict[str, Any]:
+        """Every ConnectWise object carries `_info` (when it was last updated, by whom) and
+        leaves its null fields out."""
+        info = {"lastUpdated": self.started, "updatedBy": "template1", **(record.get("_info") or {})}
+        return compact({**record, "_info": info})
+
     def href(self, path: str) -> str:
         return f"{self.public_base_url}{API_PREFIX}{path}"
 
@@ -213,7 +236,7 @@ class ConnectWiseApp(SimulatorApp):
             wanted = int(req.params["id"])
             for record in records():
                 if record["id"] == wanted:
-                    return json_response(record)
+                    return json_response(self.finish(record))
             raise HttpError(404, f"Record with id {wanted} was not found.")
 
         return get
@@ -234,6 +257,7 @@ class ConnectWiseApp(SimulatorApp):
     def _count(
         self, req: SimRequest, records: list[dict[str, Any]], known: set[str] | None = None
     ) -> Response:
+        records = [self.finish(r) for r in records]
         return json_response({"count": len(self._filter(req.arg("conditions"), records, known))})
 
     def _list(
@@ -244,6 +268,7 @@ class ConnectWiseApp(SimulatorApp):
         search: dict[str, Any] | None = None,
     ) -> Response:
         search = search or {}
+        records = [self.finish(r) for r in records]
         conditions = search.get("conditions") if "conditions" in search else req.arg("conditions")
         items = self._filter(conditions, records, known)
         order = search.get("orderBy") or req.arg("orderBy") or "id"
@@ -386,7 +411,7 @@ class ConnectWiseApp(SimulatorApp):
         return self._count(req, self._tickets(), TICKET_KEYS)
 
     def search_tickets(self, req: SimRequest) -> Response:
-        body = req.json()
+        body = canonical(req.json(), SEARCH_FIELDS)
         if not isinstance(body, dict):
             raise HttpError(400, "The search body must be an object.")
         return self._list(req, self._tickets(), TICKET_KEYS, search=body)
@@ -497,7 +522,7 @@ class ConnectWiseApp(SimulatorApp):
         return changes
 
     def _resolve_member(self, value: Any) -> Technician:
-        ref = value if isinstance(value, dict) else {"id": value}
+        ref = fold(value) if isinstance(value, dict) else {"id": value}
         for tech in self.state.technicians.values():
             if (
                 ("id" in ref and str(ref["id"]) == str(tech.num))
@@ -516,7 +541,7 @@ class ConnectWiseApp(SimulatorApp):
         )
 
     def _resolve_board(self, value: Any) -> str:
-        ref = value if isinstance(value, dict) else {"id": value}
+        ref = fold(value) if isinstance(value, dict) else {"id": value}
         for board in self.state.boards.values():
             if ("id" in ref and str(ref["id"]) == str(board.num)) or str(
                 ref.get("name", "")
@@ -527,7 +552,7 @@ class ConnectWiseApp(SimulatorApp):
         )
 
     def _resolve_status(self, board: str, value: Any) -> str:
-        ref = value if isinstance(value, dict) else {"id": value}
+        ref = fold(value) if isinstance(value, dict) else {"id": value}
         for name in self.state.boards[board].statuses:
             if ("id" in ref and str(ref["id"]) == str(self.status_id(board, name))) or str(
                 ref.get("name", "")
@@ -537,7 +562,7 @@ class ConnectWiseApp(SimulatorApp):
                         details=[_field_error("status", f"Status {ref} is not valid for board '{board}'.")])  # fmt: skip
 
     def _resolve_priority(self, value: Any) -> str:
-        ref = value if isinstance(value, dict) else {"id": value}
+        ref = fold(value) if isinstance(value, dict) else {"id": value}
         for level in PRIORITIES:
             if (
                 str(ref.get("id")) == str(PRIORITY_IDS[level])
@@ -551,7 +576,7 @@ class ConnectWiseApp(SimulatorApp):
         )
 
     def _resolve_company(self, value: Any) -> str:
-        ref = value if isinstance(value, dict) else {"id": value}
+        ref = fold(value) if isinstance(value, dict) else {"id": value}
         for company in self.state.companies.values():
             if ("id" in ref and str(ref["id"]) == str(company.num)) or str(
                 ref.get("identifier", "")
@@ -592,7 +617,7 @@ class ConnectWiseApp(SimulatorApp):
 
     def create_note(self, req: SimRequest) -> Response:
         ticket = self._ticket(req)
-        body = req.json()
+        body = canonical(req.json(), NOTE_FIELDS)
         if not isinstance(body, dict) or not str(body.get("text") or "").strip():
             raise HttpError(400, "note object is invalid", details=[_field_error("text", "text is required")])
         flags = {
@@ -604,7 +629,7 @@ class ConnectWiseApp(SimulatorApp):
         note = self.state.add_note(
             ticket.num, body["text"], member=member, internal=not flags["detailDescriptionFlag"], meta=flags
         )
-        return json_response(self.render_note(ticket, note), 201)
+        return json_response(self.finish(self.render_note(ticket, note)), 201)
 
     def ticket_time_entries(self, req: SimRequest) -> Response:
         ticket = self._ticket(req)
@@ -632,13 +657,27 @@ class ConnectWiseApp(SimulatorApp):
                         "officeEmail": tech.email,
                         "primaryEmail": tech.email,
                         "defaultEmail": "Office",
+                        "defaultPhone": "Office",
                         "officePhone": tech.phone or None,
                         "inactiveFlag": not tech.active,
                         "licenseClass": "F",
+                        "hireDate": HIRE_DATE,
+                        "type": {"id": 1, "name": "Technician"},
                         "timeZone": {"id": tz_id, "name": tech.timezone},
                         "calendar": {"id": tech.num, "name": f"{tech.name} hours"} if tech.schedule else None,
                         "dailyCapacity": 8.0,
+                        "scheduleCapacity": 8.0,
                         "serviceBoardTeamIds": [],
+                        "defaultLocation": {"id": 1, "name": "Main"},
+                        "defaultDepartment": {"id": 1, "name": "Support"},
+                        # Enumerated member settings: the real API always returns them.
+                        "companyActivityTabFormat": "SummaryList",
+                        "invoiceTimeTabFormat": "SummaryList",
+                        "invoiceScreenDefaultTabFormat": "ShowInvoicingTab",
+                        "invoicingDisplayOptions": "RemainOnInvoicingScreen",
+                        "agreementInvoicingDisplayOptions": "RemainOnInvoicingScreen",
+                        "globalSearchDefaultTicketFilter": "OpenRecords",
+                        "globalSearchDefaultSort": "LastUpdatedDesc",
                         "_info": {"skills_href": self.href(f"/system/members/{tech.num}/skills")},
                     }
                 )
@@ -704,7 +743,7 @@ class ConnectWiseApp(SimulatorApp):
         return out + [dict(e) for e in self.schedule_entries]
 
     def create_schedule_entry(self, req: SimRequest) -> Response:
-        body = req.json()
+        body = canonical(req.json(), SCHEDULE_FIELDS)
         if not isinstance(body, dict) or not body.get("member") or not body.get("dateStart"):
             raise HttpError(
                 400,
@@ -712,7 +751,7 @@ class ConnectWiseApp(SimulatorApp):
                 details=[_field_error("member", "member and dateStart are required")],
             )
         tech = self._resolve_member(body["member"])
-        type_ref = body.get("type") or {"identifier": "S"}
+        type_ref = fold(body.get("type") or {"identifier": "S"})
         kind = next(
             (
                 t
@@ -749,7 +788,7 @@ class ConnectWiseApp(SimulatorApp):
         }
         with self._lock:
             self.schedule_entries.append(entry)
-        return json_response(entry, 201)
+        return json_response(self.finish(entry), 201)
 
     def calendars(self) -> list[dict[str, Any]]:
         out = []
@@ -880,7 +919,7 @@ class ConnectWiseApp(SimulatorApp):
         return out
 
     def create_time_entry(self, req: SimRequest) -> Response:
-        body = req.json()
+        body = canonical(req.json(), TIME_FIELDS)
         if not isinstance(body, dict) or not body.get("member") or not body.get("timeStart"):
             raise HttpError(
                 400,
@@ -897,7 +936,7 @@ class ConnectWiseApp(SimulatorApp):
         entry = self.state.add_time_entry(
             tech.key, body.get("chargeToId"), start, hours, body.get("notes") or ""
         )
-        return json_response(next(e for e in self.time_entries() if e["id"] == entry.num), 201)
+        return json_response(self.finish(next(e for e in self.time_entries() if e["id"] == entry.num)), 201)
 
     # ---- callbacks -----------------------------------------------------------------------
 
@@ -920,7 +959,7 @@ class ConnectWiseApp(SimulatorApp):
             return record
 
     def create_callback(self, req: SimRequest) -> Response:
-        body = req.json()
+        body = canonical(req.json(), CALLBACK_FIELDS)
         missing = [f for f in ("url", "type", "level") if not isinstance(body, dict) or not body.get(f)]
         if missing:
             raise HttpError(
@@ -935,7 +974,7 @@ class ConnectWiseApp(SimulatorApp):
             raise HttpError(400, "callbackEntry object is invalid",
                             details=[{"code": "ObjectExists", "message": "A callback with this url, type and level already exists.",
                                       "resource": "callbackEntry", "field": "url"}])  # fmt: skip
-        return json_response(self._add_callback(body), 201)
+        return json_response(self.finish(self._add_callback(body)), 201)
 
     def _callback(self, req: SimRequest) -> dict[str, Any]:
         record = next((c for c in self.callbacks if c["id"] == int(req.params["id"])), None)
@@ -952,6 +991,7 @@ class ConnectWiseApp(SimulatorApp):
             body = {
                 str(op.get("path", "")).strip("/"): op.get("value") for op in body if isinstance(op, dict)
             }
+        body = canonical(body, CALLBACK_FIELDS)
         for key in (
             "description",
             "url",
@@ -964,7 +1004,7 @@ class ConnectWiseApp(SimulatorApp):
         ):
             if key in body:
                 record[key] = body[key]
-        return json_response(record)
+        return json_response(self.finish(record))
 
     def delete_callback(self, req: SimRequest) -> Response:
         record = self._callback(req)

@@ -27,17 +27,19 @@ import secrets
 import threading
 import time
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs
 
-from psa.simulator.base import HttpError, Response, Router, SimRequest, SimulatorApp, json_response
+from psa.simulator.base import HttpError, Response, Router, SimRequest, SimulatorApp, fold, json_response
 from psa.simulator.state import CLOSED_STATUS, Technician, Ticket, parse_dt, utcnow
 
 PRIORITY_IDS = {"Critical": 1, "High": 2, "Medium": 3, "Low": 4}
 STATUS_IDS = {"New": 1, "In Progress": 2, "Waiting for Customer": 4, "Scheduled": 5, CLOSED_STATUS: 9}
 PAGE_SIZE_MAX = 100
 ID_FIELD = "CFSwitchboardId"
+LEVELS_FIELD = "CFSwitchboardSkillLevels"  # "Exchange=expert;Printers=beginner"
+SHIFT_EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 EVENTS = {
     "created": "New Ticket Logged",
     "updated": "Ticket Updated",
@@ -91,6 +93,7 @@ class HaloApp(SimulatorApp):
         r("DELETE", "/Tickets/{id}", self.delete_ticket)
         r("GET", "/Actions", self.list_actions)
         r("POST", "/Actions", self.create_actions)
+        r("GET", "/Actions/{id}", self.get_action)
         r("GET", "/Agent", self.list_agents)
         r("GET", "/Agent/{id}", self.get_agent)
         r("GET", "/Team", lambda req: json_response(self.teams()))
@@ -132,12 +135,15 @@ class HaloApp(SimulatorApp):
     def token(self, req: SimRequest) -> Response:
         form = {k: v[-1] for k, v in parse_qs(req.body.decode(errors="replace")).items()}
         if form.get("grant_type") != "client_credentials":
-            return json_response({"error": "unsupported_grant_type"}, 400)
+            return json_response(
+                {"error": "unsupported_grant_type", "error_description": "The grant type is not supported."}, 400
+            )
         ok = hmac.compare_digest(
             form.get("client_id", ""), self.credentials.get("client_id", "")
         ) and hmac.compare_digest(form.get("client_secret", ""), self.credentials.get("client_secret", ""))
         if not ok:
-            return json_response({"error": "invalid_client"}, 401)
+            # RFC 6749 5.2: an OAuth error carries error_description beside the code.
+            return json_response({"error": "invalid_client", "error_description": "Invalid client credentials."}, 401)
         token = secrets.token_urlsafe(32)
         with self._lock:
             self.tokens[token] = time.time() + self.token_ttl
@@ -208,7 +214,6 @@ class HaloApp(SimulatorApp):
             "user_name": "",
             "agent_id": tech.num if tech else None,
             "team": board.name,
-            "team_id": board.num,
             "sla_id": sla.num if sla else 0,
             "fixbydate": halo_date(t.sla_due),
             "deadlinedate": halo_date(t.sla_due),
@@ -243,7 +248,8 @@ class HaloApp(SimulatorApp):
             filters.append(lambda t: t["client_id"] == client)
         if req.arg("team"):
             teams = {v.strip().lower() for v in (req.arg("team") or "").split(",") if v.strip()}
-            filters.append(lambda t: str(t["team_id"]) in teams or t["team"].lower() in teams)
+            team_ids = {b.name.lower(): str(b.num) for b in self.state.boards.values()}
+            filters.append(lambda t: team_ids.get(t["team"].lower()) in teams or t["team"].lower() in teams)
         if req.arg("status_id"):
             statuses = {v.strip() for v in (req.arg("status_id") or "").split(",")}
             filters.append(lambda t: str(t["status_id"]) in statuses)
@@ -298,7 +304,7 @@ class HaloApp(SimulatorApp):
         body = req.json()
         if not isinstance(body, list) or not all(isinstance(e, dict) for e in body):
             raise HttpError(400, "The request body must be a JSON array of tickets.")
-        results = [self._upsert_ticket(element) for element in body]
+        results = [self._upsert_ticket(fold(element)) for element in body]
         return json_response(results[0] if len(results) == 1 else results, 201)
 
     def _upsert_ticket(self, element: dict[str, Any]) -> dict[str, Any]:
@@ -375,7 +381,6 @@ class HaloApp(SimulatorApp):
             "outcome": note.meta.get("outcome") or "Private Note",
             "note": note.text,
             "hiddenfromuser": note.internal,
-            "who": tech.name if tech else "API",
             "who_agentid": tech.num if tech else 0,
             "datetime": halo_date(note.created_at),
             "timetaken": note.meta.get("timetaken", 0),
@@ -392,10 +397,35 @@ class HaloApp(SimulatorApp):
             ]
         return self._page(req, actions, "actions")
 
+    def get_action(self, req: SimRequest) -> Response:
+        """GET /Actions/{id}: one action; with ticket_id it must be that ticket's, and
+        mostrecent / penultimate pick the ticket's last or second-to-last action instead."""
+        ticket_id = self._int_arg(req, "ticket_id")
+        with self.state.lock:
+            actions = [
+                self._action(t, n)
+                for t in self.state.tickets.values()
+                if ticket_id is None or t.num == ticket_id
+                for n in t.notes
+            ]
+        if truthy(req.arg("agentonly")):
+            actions = [a for a in actions if a["who_agentid"]]
+        actions.sort(key=lambda a: (a["datetime"] or "", a["id"]))
+        if ticket_id is not None and truthy(req.arg("mostrecent")):
+            found = actions[-1] if actions else None
+        elif ticket_id is not None and truthy(req.arg("penultimate")):
+            found = actions[-2] if len(actions) > 1 else None
+        else:
+            found = next((a for a in actions if a["id"] == int(req.params["id"])), None)
+        if found is None:
+            raise HttpError(404, f"Action {req.params['id']} not found.")
+        return json_response(found)
+
     def create_actions(self, req: SimRequest) -> Response:
         body = req.json()
         if not isinstance(body, list) or not all(isinstance(e, dict) for e in body):
             raise HttpError(400, "The request body must be a JSON array of actions.")
+        body = [fold(e) for e in body]
         results = []
         for element in body:
             ticket = self._ticket(element.get("ticket_id"))
@@ -417,8 +447,13 @@ class HaloApp(SimulatorApp):
 
     # ---- people --------------------------------------------------------------------------
 
+    def membership(self, tech: Technician, board: Any) -> dict[str, Any]:
+        """A `UnameSection`: one agent in one team."""
+        return {"id": tech.num * 1000 + board.num, "agent_id": tech.num, "agent_name": tech.name,
+                "team_id": board.num, "team_name": board.name}  # fmt: skip
+
     def agent(self, tech: Technician) -> dict[str, Any]:
-        teams = [{"id": b.num, "name": b.name} for b in self.state.boards.values()]
+        teams = [self.membership(tech, b) for b in self.state.boards.values()]
         return {
             "id": tech.num,
             "name": tech.name,
@@ -426,19 +461,23 @@ class HaloApp(SimulatorApp):
             "surname": tech.last_name,
             "email": tech.email,
             "initials": "".join(p[0] for p in tech.name.split() if p).upper(),
-            "team": teams[0]["name"] if teams else "",
+            "team": teams[0]["team_name"] if teams else "",
             "teams": teams,
             "isdisabled": not tech.active,
             "is_agent": True,
             "isapiagent": False,
-            "phonenumber": tech.phone,
-            "timezone": tech.timezone,
             "workday_id": 1,
+            "workday_timezone": tech.timezone,
             "qualifications": [
-                {"id": self.state.skills[name].num, "name": name, "level": level}
-                for name, level in tech.skills.items()
+                {"id": tech.num * 1000 + self.state.skills[name].num, "agent_id": tech.num, "agent_name": tech.name,
+                 "qualification_id": self.state.skills[name].num, "qualification_name": name}
+                for name in tech.skills
+            ],  # fmt: skip
+            # Halo qualifications have no level: the levels live in an agent custom field.
+            "customfields": [
+                {"id": 1, "name": ID_FIELD, "value": tech.key},
+                {"id": 2, "name": LEVELS_FIELD, "value": ";".join(f"{n}={lv}" for n, lv in tech.skills.items())},
             ],
-            "customfields": [{"id": 1, "name": ID_FIELD, "value": tech.key}],
         }
 
     def list_agents(self, req: SimRequest) -> Response:
@@ -459,8 +498,8 @@ class HaloApp(SimulatorApp):
                 for a in agents
                 if wanted
                 & (
-                    {q["name"].lower() for q in a["qualifications"]}
-                    | {str(q["id"]) for q in a["qualifications"]}
+                    {q["qualification_name"].lower() for q in a["qualifications"]}
+                    | {str(q["qualification_id"]) for q in a["qualifications"]}
                 )
             ]
         return json_response(agents)
@@ -472,14 +511,14 @@ class HaloApp(SimulatorApp):
         return json_response(self.agent(tech))
 
     def teams(self) -> list[dict[str, Any]]:
-        agents = [{"id": t.num, "name": t.name} for t in self.state.technicians.values() if t.active]
+        active = [t for t in self.state.technicians.values() if t.active]
         return [
             {
                 "id": b.num,
                 "name": b.name,
                 "department_id": 1,
                 "inactive": False,
-                "agents": agents,
+                "agents": [self.membership(t, b) for t in active],
                 "forrequests": True,
             }
             for b in self.state.boards.values()
@@ -515,7 +554,7 @@ class HaloApp(SimulatorApp):
                 continue
             out.append(
                 {
-                    "id": str(off.num),
+                    "id": str(uuid.UUID(int=off.num)),
                     "agent_id": tech.num,
                     "date": halo_date(off.start),
                     "end_date": halo_date(off.end),
@@ -523,7 +562,7 @@ class HaloApp(SimulatorApp):
                     "holiday_type": 0,
                     "approval_status": 1,
                     "allday": off.start.time() == off.end.time(),
-                    "note": off.reason,
+                    "name": off.reason,
                 }
             )
         return out
@@ -547,7 +586,7 @@ class HaloApp(SimulatorApp):
                 for start, end in self.state.shifts(tech, since, until):
                     out.append(
                         {
-                            "id": int(f"{tech.num}{start:%y%m%d%H%M}"),
+                            "id": shift_id(tech.num, start),
                             "subject": "Shift",
                             "start_date": halo_date(start),
                             "end_date": halo_date(end),
@@ -564,8 +603,8 @@ class HaloApp(SimulatorApp):
             for holiday in self.holidays(since, until, agents):
                 out.append(
                     {
-                        "id": -int(holiday["id"]),
-                        "subject": holiday["note"],
+                        "id": -uuid.UUID(holiday["id"]).int,
+                        "subject": holiday["name"],
                         "start_date": holiday["date"],
                         "end_date": holiday["end_date"],
                         "agent_id": holiday["agent_id"],
@@ -630,7 +669,8 @@ class HaloApp(SimulatorApp):
                 "trackslafixbytime": True,
                 "priorities": [
                     {
-                        "id": p.num * 10 + PRIORITY_IDS[level],
+                        "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"halo-sla/{p.num}/{level}")),
+                        "slaid": p.num,
                         "priorityid": PRIORITY_IDS[level],
                         "name": level,
                         "responsetime": p.response_hours.get(level),
@@ -645,7 +685,8 @@ class HaloApp(SimulatorApp):
         ]
 
     def priorities(self) -> list[dict[str, Any]]:
-        return [{"id": i, "priorityid": i, "name": level, "slaid": 0} for level, i in PRIORITY_IDS.items()]
+        return [{"id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"halo-priority/{i}")), "priorityid": i, "name": level,
+                 "slaid": 0} for level, i in PRIORITY_IDS.items()]  # fmt: skip
 
     def statuses(self) -> list[dict[str, Any]]:
         return [
@@ -664,7 +705,7 @@ class HaloApp(SimulatorApp):
         if not isinstance(body, list) or not all(isinstance(e, dict) for e in body):
             raise HttpError(400, "The request body must be a JSON array of webhooks.")
         results = []
-        for element in body:
+        for element in (fold(e) for e in body):
             with self._lock:
                 record = next(
                     (w for w in self.webhooks_registered if element.get("id") and w["id"] == element["id"]),
@@ -711,6 +752,11 @@ class HaloApp(SimulatorApp):
 
     def extra_state(self) -> dict[str, Any]:
         return {"webhooks": [self._public_webhook(w) for w in self.webhooks_registered]}
+
+
+def shift_id(agent: int, start: datetime) -> int:
+    """A stable int32 id per agent, day and starting hour (Halo appointment ids are int32)."""
+    return (agent % 1000) * 1_000_000 + (start - SHIFT_EPOCH).days * 100 + start.hour
 
 
 def sign(secret: str, body: bytes) -> str:

@@ -100,7 +100,7 @@ def test_agents_teams_and_clients(halo: Sim) -> None:
     clients = api.get("/Client", params={"pageinate": "true", "page_size": 1, "page_no": 2}).json()
 
     assert isinstance(agents, list) and len(with_disabled) == len(agents) + 1
-    assert {q["name"] for q in agents[0]["qualifications"]} == {"Exchange", "Office 365"}
+    assert {q["qualification_name"] for q in agents[0]["qualifications"]} == {"Exchange", "Office 365"}
     assert {t["name"] for t in api.get("/Team").json()} == {"Service Desk", "Network"}
     assert (clients["record_count"], [c["name"] for c in clients["clients"]]) == (2, ["Globex"])
     assert {p["name"] for p in api.get("/Priority").json()} == {"Critical", "High", "Medium", "Low"}
