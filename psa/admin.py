@@ -28,9 +28,28 @@ class PsaConnectionForm(forms.ModelForm):
         model = PsaConnection
         fields = ("name", "vendor", "base_url", "credentials_env", "boards", "enabled")
 
+    user: Any = None  # set by PsaConnectionAdmin.get_form
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.initial["credentials_json"] = None  # never echo stored credentials into the form
+
+    def clean(self) -> dict[str, Any]:
+        """Credentials go only where they were entered for: pointing a connection that has them
+        at another URL (or another credentials variable) needs them entered again, unless an
+        admin confirms the move."""
+        data = super().clean() or {}
+        instance = self.instance
+        moved = instance.pk and {"base_url", "credentials_env"} & set(self.changed_data)
+        has_credentials = bool(instance.credentials_encrypted or instance.credentials_env)
+        is_admin = bool(self.user and (self.user.is_superuser or getattr(self.user, "role", "") == "admin"))
+        if moved and has_credentials and not data.get("credentials_json") and not is_admin:
+            self.add_error(
+                "credentials_json",
+                "The URL or credentials variable changed: enter the credentials again for the new "
+                "destination (or ask an admin to confirm the move).",
+            )
+        return data
 
     def clean_credentials_json(self) -> Any:
         value = self.cleaned_data.get("credentials_json")
@@ -44,6 +63,8 @@ class PsaConnectionForm(forms.ModelForm):
         obj = super().save(commit=False)
         if self.cleaned_data.get("credentials_json"):
             obj.set_credentials(self.cleaned_data["credentials_json"])
+        elif not obj.pk or {"base_url", "credentials_env"} & set(self.changed_data):
+            obj.bind_credentials()  # new, or moved by an admin (clean() refused anyone else)
         if self.cleaned_data.get("webhook_secret"):
             obj.set_webhook_secret(self.cleaned_data["webhook_secret"])
         if commit:
@@ -65,6 +86,11 @@ class PsaConnectionAdmin(admin.ModelAdmin):
     readonly_fields = ("credentials_stored", "webhook_url", "ticket_cursor", "last_sync_at", "last_error")
     inlines = [MemberMappingInline]
     actions = ["sync_now"]
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change, **kwargs)
+        form.user = request.user  # type: ignore[attr-defined]  # PsaConnectionForm.user
+        return form
 
     @admin.display(description="credentials stored", boolean=True)
     def credentials_stored(self, obj: PsaConnection) -> bool:

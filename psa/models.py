@@ -7,10 +7,14 @@ import hashlib
 import json
 import os
 from typing import Any
+from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+
+from psa.backends.base import PsaError
 
 
 def _fernet() -> Fernet:
@@ -18,6 +22,22 @@ def _fernet() -> Fernet:
     if not key:
         key = base64.urlsafe_b64encode(hashlib.sha256(settings.SECRET_KEY.encode()).digest()).decode()
     return Fernet(key)
+
+
+def psa_host_allowed(url: str) -> bool:
+    """Whether settings.PSA_ALLOWED_HOSTS lets credentials go to `url`'s host. An entry
+    ".example.com" allows example.com and its subdomains; an empty setting allows any host
+    (the embedded demo and development; production has the vendors' domains, config/settings.py)."""
+    allowed = settings.PSA_ALLOWED_HOSTS
+    if not allowed:
+        return True
+    try:
+        host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    except ValueError:
+        return False
+    return bool(host) and any(
+        host == entry.lstrip(".") or (entry.startswith(".") and host.endswith(entry)) for entry in allowed
+    )
 
 
 class Vendor(models.TextChoices):
@@ -37,6 +57,9 @@ class PsaConnection(models.Model):
         max_length=100, blank=True, help_text="Name of an environment variable holding the credentials as JSON"
     )
     credentials_encrypted = models.TextField(blank=True, editable=False)
+    # The base_url (and credentials_env) the credentials were given for: they are sent nowhere
+    # else, so pointing a connection elsewhere needs them entered again (psa/admin.py).
+    credentials_url = models.CharField(max_length=200, blank=True, editable=False)
     webhook_secret_encrypted = models.TextField(blank=True, editable=False)
     boards = models.JSONField(default=list, blank=True, help_text="Boards/queues to dispatch; empty: all")
     enabled = models.BooleanField(default=True)
@@ -51,10 +74,39 @@ class PsaConnection(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.get_vendor_display()})"
 
+    def clean(self) -> None:
+        if self.base_url and not psa_host_allowed(self.base_url):
+            raise ValidationError(
+                {"base_url": "this host is not in PSA_ALLOWED_HOSTS (the vendors' domains, plus any "
+                             "simulator or on-premise host listed there explicitly)"}
+            )  # fmt: skip
+
+    def credentials_target(self) -> str:
+        """Where the current credentials may go: the base URL, plus the environment variable."""
+        return f"{self.base_url.rstrip('/')}|{self.credentials_env}"[:200]
+
+    def bind_credentials(self) -> None:
+        """The credentials now go to this base URL (they were entered or confirmed for it)."""
+        self.credentials_url = self.credentials_target()
+
     def set_credentials(self, credentials: dict[str, Any]) -> None:
         self.credentials_encrypted = _fernet().encrypt(json.dumps(credentials).encode()).decode()
+        self.bind_credentials()
 
     def get_credentials(self) -> dict[str, Any]:
+        """The credentials, for the configured base URL only. Raises PsaError (not retryable)
+        when the URL was changed since they were given, or its host is not allowed."""
+        if not psa_host_allowed(self.base_url):
+            raise PsaError(f"{self.name}: {self.base_url} is not in PSA_ALLOWED_HOSTS", retryable=False)
+        if self.credentials_url and self.credentials_url != self.credentials_target():
+            raise PsaError(
+                f"{self.name}: the base URL or credentials variable changed since the credentials were "
+                "entered; enter them again",
+                retryable=False,
+            )
+        return self._credentials()
+
+    def _credentials(self) -> dict[str, Any]:
         if self.credentials_env:
             raw = os.environ.get(self.credentials_env, "")
             return json.loads(raw) if raw else {}

@@ -34,12 +34,47 @@ class WebhookReceipt:
     duplicate: bool = False
 
 
+MAX_DEPTH = 32  # no vendor's callback nests deeper than a few levels
+
+
+def _depth_ok(value: Any, limit: int = MAX_DEPTH) -> bool:
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return False
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return True
+
+
+def _payload(body: bytes) -> tuple[Any, str]:
+    """The delivery's JSON, or the problem with it. Checked before anything else (the signature
+    check of ConnectWise parses the body to find its key URL)."""
+    try:
+        payload = json.loads(body)
+    except (ValueError, RecursionError):
+        return None, "body: not valid JSON"
+    if not _depth_ok(payload):
+        return None, f"body: nested deeper than {MAX_DEPTH} levels"
+    return payload, ""
+
+
 def webhook_receive(*, connection_name: str, headers: Mapping[str, str], body: bytes) -> WebhookReceipt:
     """Verify and store one delivery; schedules processing when the transaction commits."""
     connection = PsaConnection.objects.filter(name=connection_name, enabled=True).first()
     if connection is None:
         return WebhookReceipt(404, f"connection: no enabled PSA connection named {connection_name!r}")
-    backend = sync.connection_backend(connection)
+    payload, problem = _payload(body)
+    if problem:
+        return WebhookReceipt(400, problem)
+    try:
+        backend = sync.connection_backend(connection)
+    except PsaError as exc:
+        log.warning("webhook for %s not checked: %s", connection.name, exc.message)
+        return WebhookReceipt(503, f"connection: {exc.message}")
     if not backend.verify_webhook(headers, body, secret=connection.get_webhook_secret() or None):
         log.warning("webhook for %s rejected: bad signature", connection.name)
         return WebhookReceipt(401, "signature: the delivery is not signed by this connection's PSA")
@@ -47,11 +82,9 @@ def webhook_receive(*, connection_name: str, headers: Mapping[str, str], body: b
         ticket_id, action = backend.parse_webhook(body)
     except PsaError as exc:
         return WebhookReceipt(400, f"body: {exc.message}")
-    key = backend.webhook_dedupe_key(body)[:200]
-    try:
-        payload: Any = json.loads(body)
-    except ValueError:
-        payload = {}
+    if "\x00" in ticket_id or not ticket_id.strip() or len(ticket_id) > 100:
+        return WebhookReceipt(400, "body: the ticket id is empty, too long or contains NUL")
+    key = backend.webhook_dedupe_key(body)[:200].replace("\x00", "")
     try:
         with transaction.atomic():
             event = WebhookEvent.objects.create(
@@ -59,7 +92,7 @@ def webhook_receive(*, connection_name: str, headers: Mapping[str, str], body: b
                 dedupe_key=key,
                 ticket_external_id=ticket_id[:100],
                 action=action[:30],
-                payload=payload if isinstance(payload, dict) else {"body": payload},
+                payload=_storable(payload) if isinstance(payload, dict) else {"body": _storable(payload)},
             )
             transaction.on_commit(lambda: _schedule(event.pk))
     except IntegrityError:
@@ -70,6 +103,17 @@ def webhook_receive(*, connection_name: str, headers: Mapping[str, str], body: b
         )
         return WebhookReceipt(200, "duplicate delivery: already received", existing, duplicate=True)
     return WebhookReceipt(200, "received", event.pk)
+
+
+def _storable(value: Any) -> Any:
+    """PostgreSQL's jsonb refuses \\u0000 in strings: drop NUL characters from the stored copy."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_storable(k): _storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_storable(v) for v in value]
+    return value
 
 
 def _schedule(event_id: int) -> None:

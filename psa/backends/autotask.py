@@ -419,7 +419,7 @@ class AutotaskBackend(PsaBackend):
         expected = (
             "sha1=" + base64.b64encode(hmac.new(secret.encode(), raw_body, hashlib.sha1).digest()).decode()
         )
-        return hmac.compare_digest(expected, signature.strip())
+        return hmac.compare_digest(expected.encode(), signature.strip().encode())  # bytes: any header text
 
     def parse_webhook(self, raw_body: bytes) -> tuple[str, str]:
         try:

@@ -8,11 +8,15 @@ Credentials: company_id, public_key, private_key, client_id.
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import json
 import re
-from collections.abc import Iterator, Mapping
+import threading
+import time as time_module
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, time, timedelta
 from typing import Any, ClassVar
 from urllib.parse import quote
@@ -58,7 +62,7 @@ def cw_string(value: str) -> str:
 class ConnectWiseBackend(PsaBackend):
     vendor = "connectwise"
     _codebases: ClassVar[dict[str, tuple[float, Any]]] = {}
-    _signing_keys: ClassVar[dict[str, tuple[float, Any]]] = {}
+    _signing_keys: ClassVar[SigningKeys]  # set below: one bounded cache per process
 
     def __init__(
         self,
@@ -363,41 +367,61 @@ class ConnectWiseBackend(PsaBackend):
 
     def verify_webhook(self, headers: Mapping[str, str], raw_body: bytes, secret: str | None = None) -> bool:
         """x-content-signature against the signing key fetched from the payload's Metadata.key_url
-        (only from the configured site or ConnectWise's own hosts)."""
-        signature = header(headers, "x-content-signature")
+        (only from the configured site or ConnectWise's own hosts).
+
+        What a forged delivery can make us fetch is bounded: nothing unless it carries a
+        well-formed signature and a trusted key_url; a key is fetched at most once per
+        KEY_REFRESH_AFTER seconds per URL (a rotated key is picked up after that), new URLs
+        at most KEY_FETCHES_PER_MINUTE per process, each fetch within KEY_FETCH_SECONDS and
+        KEY_MAX_BYTES, and at most KEY_CACHE_SIZE keys are kept."""
+        signature = (header(headers, "x-content-signature") or "").strip()
+        if not _well_formed_signature(signature):
+            return False
         try:
             key_url = json.loads(raw_body)["Metadata"]["key_url"]
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):
             return False
-        if not signature or not isinstance(key_url, str) or not self._trusted(key_url):
+        if not isinstance(key_url, str) or len(key_url) > 2000 or not self._trusted(key_url):
             return False
-        for refresh in (False, True):  # a rotated key: fetch it again once
-            try:
-                key = self._signing_key(key_url, refresh)
-            except PsaError:
+        for refresh in (False, True):  # a rotated key: fetch it again, at most once per KEY_REFRESH_AFTER
+            key = _SIGNING_KEYS.get(key_url, refresh=refresh, fetch=lambda: self._fetch_signing_key(key_url))
+            if key is None:
                 return False
             digest = hmac.new(hashlib.sha256(key.encode()).digest(), raw_body, hashlib.sha256).digest()
-            if hmac.compare_digest(base64.b64encode(digest).decode(), signature.strip()):
+            if hmac.compare_digest(base64.b64encode(digest), signature.encode()):
                 return True
         return False
 
     def _trusted(self, url: str) -> bool:
-        target, site = httpx.URL(url), httpx.URL(self.base_url)
+        try:
+            target, site = httpx.URL(url), httpx.URL(self.base_url)
+        except (httpx.InvalidURL, ValueError, TypeError):
+            return False
+        if target.scheme not in ("http", "https") or not target.host:
+            return False
         if (target.host, target.port, target.scheme) == (site.host, site.port, site.scheme):
             return True
         extra = tuple(self.credentials.get("trusted_key_hosts") or ())
         return target.scheme == "https" and (target.host.endswith(TRUSTED_KEY_HOSTS) or target.host in extra)
 
-    def _signing_key(self, url: str, refresh: bool) -> str:
-        def fetch() -> str:
-            data = self._request("GET", url, auth=False)
-            if not isinstance(data, dict) or not data.get("signing_key"):
-                raise PsaError("connectwise: the callback key URL returned no signing_key", retryable=False)
-            return str(data["signing_key"])
-
-        if refresh:
-            self._signing_keys.pop(url, None)
-        return cached_per_process(self._signing_keys, url, 3600, fetch)
+    def _fetch_signing_key(self, url: str) -> str | None:
+        """One GET, no retries, bounded in time and size; None when it yields no key."""
+        deadline = time_module.monotonic() + KEY_FETCH_SECONDS
+        try:
+            with self.client.stream("GET", url, timeout=KEY_FETCH_SECONDS, headers={"Accept": "application/json"}) as response:
+                if response.status_code != 200:
+                    return None
+                chunks, size = [], 0
+                for chunk in response.iter_bytes():
+                    size += len(chunk)
+                    if size > KEY_MAX_BYTES or time_module.monotonic() > deadline:
+                        return None
+                    chunks.append(chunk)
+            data = json.loads(b"".join(chunks))
+        except (httpx.HTTPError, httpx.InvalidURL, ValueError, RecursionError):
+            return None
+        key = data.get("signing_key") if isinstance(data, dict) else None
+        return key if isinstance(key, str) and key else None
 
     def parse_webhook(self, raw_body: bytes) -> tuple[str, str]:
         try:
@@ -418,6 +442,71 @@ class ConnectWiseBackend(PsaBackend):
             return f"cw:{json.loads(raw_body)['MessageId']}"
         except (ValueError, KeyError, TypeError):
             return super().webhook_dedupe_key(raw_body)
+
+
+KEY_CACHE_SIZE = 32
+KEY_TTL = 3600.0
+KEY_REFRESH_AFTER = 60.0
+KEY_FETCHES_PER_MINUTE = 10
+KEY_FETCH_SECONDS = 3.0
+KEY_MAX_BYTES = 16_384
+
+
+def _well_formed_signature(signature: str) -> bool:
+    """base64 of a SHA-256 digest: 44 ASCII characters."""
+    if len(signature) != 44 or not signature.isascii():
+        return False
+    try:
+        return len(base64.b64decode(signature, validate=True)) == 32
+    except (ValueError, binascii.Error):
+        return False
+
+
+class SigningKeys:
+    """Callback signing keys by key URL: LRU-bounded, with a TTL, a minimum age before a
+    refresh and a per-process budget of fetches, so forged deliveries cannot make the server
+    fetch (or remember) without bound. Thread-safe; a fetch happens outside the lock."""
+
+    def __init__(self) -> None:
+        self._keys: OrderedDict[str, tuple[float, str]] = OrderedDict()  # url -> (fetched at, key)
+        self._fetches: deque[float] = deque()
+        self._lock = threading.Lock()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._keys.clear()
+            self._fetches.clear()
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def get(self, url: str, *, refresh: bool, fetch: Callable[[], str | None]) -> str | None:
+        now = time_module.monotonic()
+        with self._lock:
+            hit = self._keys.get(url)
+            if hit and now - hit[0] < KEY_TTL and not (refresh and now - hit[0] >= KEY_REFRESH_AFTER):
+                if refresh:
+                    return None  # fetched moments ago: a mismatch is a bad signature, not a rotation
+                self._keys.move_to_end(url)
+                return hit[1]
+            while self._fetches and now - self._fetches[0] > 60:
+                self._fetches.popleft()
+            if len(self._fetches) >= KEY_FETCHES_PER_MINUTE:
+                return None
+            self._fetches.append(now)
+        key = fetch()
+        if key is None:
+            return None
+        with self._lock:
+            self._keys[url] = (time_module.monotonic(), key)
+            self._keys.move_to_end(url)
+            while len(self._keys) > KEY_CACHE_SIZE:
+                self._keys.popitem(last=False)
+        return key
+
+
+_SIGNING_KEYS = SigningKeys()
+ConnectWiseBackend._signing_keys = _SIGNING_KEYS
 
 
 def _json(response: httpx.Response) -> Any:

@@ -363,13 +363,13 @@ class HaloBackend(PsaBackend):
             expected_user = self.credentials.get("webhook_username")
             checks.append(
                 scheme.lower() == "basic"
-                and hmac.compare_digest(password, secret)
-                and (not expected_user or hmac.compare_digest(user, expected_user))
+                and hmac.compare_digest(password.encode(), secret.encode())  # bytes: non-ASCII is just wrong
+                and (not expected_user or hmac.compare_digest(user.encode(), expected_user.encode()))
             )
         signature = header(headers, "X-Halo-Signature")
         if signature:
             expected = "sha256=" + hmac.new(secret.encode(), raw_body, hashlib.sha256).hexdigest()
-            checks.append(hmac.compare_digest(expected, signature.strip()))
+            checks.append(hmac.compare_digest(expected.encode(), signature.strip().encode()))
         return bool(checks) and all(checks)
 
     def parse_webhook(self, raw_body: bytes) -> tuple[str, str]:
