@@ -19,6 +19,7 @@ app.conf.beat_schedule = {
     "psa-sync-time": {"task": "psa.tasks.sync_all_time_entries", "schedule": 10 * 60.0},
     "psa-push-pending": {"task": "psa.tasks.push_pending", "schedule": 30.0},
     "dispatch-batch-cycle": {"task": "dispatch.tasks.batch_cycle", "schedule": 5 * 60.0},
+    "dispatch-clock-tick": {"task": "dispatch.tasks.clock_tick", "schedule": 60.0},
     "dispatch-stranded-alerts": {"task": "dispatch.tasks.stranded_alerts", "schedule": 5 * 60.0},
     "dispatch-train-nightly": {"task": "dispatch.tasks.train_models", "schedule": crontab(hour=2, minute=30)},
 }

@@ -12,10 +12,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from dispatch import engine
-from dispatch.facts import build_tech_facts, load_policy, open_unassigned_tickets, ticket_facts
+from dispatch.facts import load_policy, open_unassigned_tickets, ticket_facts
 from dispatch.models import Decision, DecisionStatus, Ticket
 from dispatch.selectors import attach_decisions, current_decision_id
 from dispatch.services import AssignmentConflict, decision_store, resolve_mode, waiting_reason
+from dispatch.snapshot import tech_facts
 
 # A decision the cycle may leave in place when the new ranking says the same thing.
 KEEPABLE = (DecisionStatus.SUGGESTED, DecisionStatus.SHADOW, DecisionStatus.FAILED)
@@ -39,38 +40,49 @@ def _unchanged(previous: Decision | None, ranking: Any, mode: str | None, ticket
     )
 
 
-def batch_dispatch(*, mode: str | None = None, optimise: bool = True, initiated_by: str = "batch", limit: int = 500) -> list[dict[str, Any]]:
-    """Dispatch up to `limit` unassigned tickets, most urgent first. Returns one result per ticket."""
+def batch_dispatch(
+    *, mode: str | None = None, optimise: bool = True, initiated_by: str = "batch", limit: int | None = None
+) -> list[dict[str, Any]]:
+    """Dispatch the whole unassigned queue (or its `limit` most urgent tickets; the rest are
+    reported as "NOT_IN_BATCH", never dropped silently). Returns one result per ticket."""
     now = timezone.now()
     # Each with its current decision (`ticket.decision`), which the batch may keep.
-    tickets: list[Ticket] = attach_decisions(
-        list(open_unassigned_tickets().annotate(latest_decision_id=current_decision_id())[:limit])
-    )
+    queue = open_unassigned_tickets().annotate(latest_decision_id=current_decision_id())
+    tickets: list[Ticket] = attach_decisions(list(queue if limit is None else queue[:limit]))
+    left: list[str] = list(queue[limit:].values_list("external_id", flat=True)) if limit is not None else []
     if not tickets:
         return []
     policy = load_policy(now=now)
-    techs = build_tech_facts(now=now)
+    snap = tech_facts(now)
+    techs = snap.techs
     facts = [ticket_facts(t) for t in tickets]
     rankings = engine.rank_batch(facts, techs, policy, optimise=optimise)
     by_id = {t.external_id: (t, f) for t, f in zip(tickets, facts, strict=True)}
     results: list[dict[str, Any]] = []
+    rechecked: list[int] = []  # kept decisions, now known to hold on this version of the facts
     for ranking in rankings:
         ticket, fact = by_id[ranking.ticket_id]
         kept: Decision | None = getattr(ticket, "decision", None)
         if _unchanged(kept, ranking, mode, ticket):
             assert kept is not None
+            rechecked.append(kept.pk)
             results.append(_result(ticket, kept, kept.status != DecisionStatus.FAILED, unchanged=True))
             continue
         try:
             with transaction.atomic():
                 decision = decision_store(
                     ticket=ticket, ranking=ranking, facts=fact, techs=techs, policy=policy, mode=mode,
-                    initiated_by=initiated_by, started_at=now,
+                    initiated_by=initiated_by, started_at=now, facts_version=snap.version,
                 )  # fmt: skip
         except AssignmentConflict as exc:
             results.append({"ticket_id": ticket.external_id, "success": False, "reason": "ALREADY_ASSIGNED", "message": str(exc)})
             continue
         results.append(_result(ticket, decision, decision.document.get("success", False)))
+    Decision.objects.filter(pk__in=rechecked).update(facts_version=snap.version)
+    results += [
+        {"ticket_id": ext, "success": False, "reason": "NOT_IN_BATCH", "message": f"Beyond the batch limit of {limit}"}
+        for ext in left
+    ]
     return results
 
 

@@ -125,19 +125,19 @@ def _experience(
     )
 
 
-def _workloads(excluded_statuses: list[str]) -> dict[int, Workload]:
+def _workloads(excluded_statuses: list[str]) -> dict[str, Workload]:
     """One query: open assigned tickets per technician and priority; hours are what remains
     of each ticket's estimate after the time already logged against it."""
     rows = (
         Ticket.objects.filter(closed=False, assigned_to__isnull=False)
         .exclude(status__in=excluded_statuses)
-        .values("assigned_to_id", "priority")
+        .values("assigned_to__external_id", "priority")
         .annotate(n=Count("id"), hours=Coalesce(Sum(Greatest(F("estimated_hours") - F("actual_hours"), 0.0)), 0.0,
                                                 output_field=FloatField()))
     )
-    acc: dict[int, list[float]] = defaultdict(lambda: [0, 0.0, 0.0])
+    acc: dict[str, list[float]] = defaultdict(lambda: [0, 0.0, 0.0])
     for row in rows:
-        entry = acc[row["assigned_to_id"]]
+        entry = acc[row["assigned_to__external_id"]]
         entry[0] += row["n"]
         entry[1] += row["hours"]
         entry[2] += row["hours"] * PRIORITY_WORKLOAD_WEIGHT.get(row["priority"], 1.0)
@@ -145,15 +145,42 @@ def _workloads(excluded_statuses: list[str]) -> dict[int, Workload]:
 
 
 def build_tech_facts(*, now: datetime, excluded_statuses: list[str] | None = None) -> list[TechFacts]:
-    """All active technicians as engine inputs, in a constant number of queries (10)."""
+    """All active technicians as engine inputs, in a constant number of queries (10). Uncached:
+    pages and the API read the versioned snapshot (dispatch.snapshot.tech_facts) instead."""
     if excluded_statuses is None:
         excluded_statuses = list(DispatchSettings.load().workload_excluded_statuses)
+    return with_loads(build_people_facts(now=now), *current_loads(excluded_statuses))
+
+
+def current_loads(excluded_statuses: list[str]) -> tuple[dict[str, Workload], dict[str, datetime]]:
+    """Two queries: open work per technician (by external id) and when each was last assigned."""
+    last = (
+        Assignment.objects.values("technician__external_id")
+        .annotate(at=Max("created_at"))
+        .values_list("technician__external_id", "at")
+    )
+    return _workloads(excluded_statuses), dict(last)
+
+
+def with_loads(
+    people: list[TechFacts], workloads: dict[str, Workload], last_assigned: dict[str, datetime]
+) -> list[TechFacts]:
+    """The people facts with the current workload and last-assignment time filled in."""
+    empty = Workload()
+    return [
+        replace(t, workload=workloads.get(t.id, empty), last_assigned_at=last_assigned.get(t.id)) for t in people
+    ]
+
+
+def build_people_facts(*, now: datetime) -> list[TechFacts]:
+    """All active technicians with their skills, rota around `now`, experience and familiarity,
+    without workload (empty) or last assignment (None): the part of the facts that changes
+    rarely and costs most to build. Seven queries."""
     techs = list(
         Technician.objects.filter(active=True)
         .prefetch_related("skill_levels__skill", "certifications", *rota_prefetches(now))
         .order_by("external_id")
     )
-    workloads = _workloads(excluded_statuses)
     experience: dict[int, dict[str, Experience]] = defaultdict(dict)
     board_experience: dict[int, dict[str, Experience]] = defaultdict(dict)
     company_history: dict[int, dict[str, CompanyHistory]] = defaultdict(dict)
@@ -182,18 +209,8 @@ def build_tech_facts(*, now: datetime, excluded_statuses: list[str] | None = Non
             experience[row.technician_id]["*" if row.scope == "all" else row.key] = _experience(
                 row, relative, typical.get(slice_)
             )
-    last_assigned = dict(
-        Assignment.objects.values("technician_id").annotate(at=Max("created_at")).values_list("technician_id", "at")
-    )
     return [
-        _tech_facts(
-            t,
-            workloads.get(t.pk, Workload()),
-            experience[t.pk],
-            company_history[t.pk],
-            last_assigned.get(t.pk),
-            board_experience[t.pk],
-        )
+        _tech_facts(t, Workload(), experience[t.pk], company_history[t.pk], None, board_experience[t.pk])
         for t in techs
     ]
 

@@ -27,6 +27,7 @@ class AssignForm(forms.Form):
 
     technician_id = forms.CharField(required=False, max_length=100)
     reason = forms.CharField(required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+    assign_anyway = forms.BooleanField(required=False)
 
 
 class WhatIfForm(forms.Form):

@@ -4,6 +4,7 @@ makes with their outbox rows for the PSA push."""
 from __future__ import annotations
 
 import math
+import uuid
 import zoneinfo
 from datetime import time
 from typing import Any
@@ -322,6 +323,10 @@ class Decision(models.Model):
     candidates = models.JSONField(default=list, help_text="Ranked candidates with breakdowns")
     document = models.JSONField(default=dict, help_text="The API response document")
     notifications = models.JSONField(default=dict, blank=True)
+    facts_version = models.BigIntegerField(
+        null=True, blank=True, help_text="The facts snapshot (FactsState.version) this ranking was made or last re-checked on"
+    )
+    sla_risk = models.CharField(max_length=20, blank=True, help_text="The ticket's SLA risk when ranked")
 
     class Meta:
         ordering = ["-created_at"]
@@ -428,3 +433,29 @@ class ModelVersion(models.Model):
 
     def __str__(self) -> str:
         return self.version
+
+
+def new_epoch() -> str:
+    return uuid.uuid4().hex
+
+
+class FactsState(models.Model):
+    """One row: the version of the facts every ranking reads (technicians' skills, rota, workload,
+    experience; settings, rules, categories, companies). Bumped after every committed change
+    that can move a ranking (dispatch.snapshot), so a decision records which facts it was made
+    on and the queue knows which suggestions are stale. `people_version` moves only with the
+    technician facts that are expensive to build (not with workload)."""
+
+    version = models.BigIntegerField(default=1)
+    # Names this database's snapshots in the shared cache (a restored or recreated database
+    # starts again at version 1 and must not read another one's entries).
+    epoch = models.CharField(max_length=32, default=new_epoch)
+    people_version = models.BigIntegerField(default=1)
+    changed_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "facts version"
+
+    def __str__(self) -> str:
+        return f"Facts version {self.version}"

@@ -20,7 +20,7 @@ from dispatch import engine, notifications
 from dispatch.api_input import DispatchRequest, InvalidTicketData
 from dispatch.documents import DocumentContext, build_document, candidate_row, iso
 from dispatch.engine.types import GeoPoint, Ranking, TechFacts, TicketFacts
-from dispatch.facts import build_tech_facts, load_policy, ticket_facts, ticket_queryset
+from dispatch.facts import load_policy, ticket_facts, ticket_queryset
 from dispatch.models import (
     Assignment,
     Board,
@@ -30,6 +30,7 @@ from dispatch.models import (
     OutboxState,
     Ticket,
 )
+from dispatch.snapshot import facts_changed, tech_facts
 from skills.models import AutoAssign, Category, Technician
 
 
@@ -50,6 +51,33 @@ class ApprovalError(Exception):
     def __init__(self, message: str, code: str = "INVALID_APPROVAL") -> None:
         super().__init__(message)
         self.code = code
+
+
+class TechnicianUnavailable(ApprovalError):
+    """The technician chosen cannot work now (time off, off shift, outside business hours)."""
+
+    def __init__(self, tech: Technician, why: str) -> None:
+        super().__init__(
+            f"technician_id: selected technician went offline before assignment: {why}. "
+            "Choose another, or confirm 'assign anyway' with a reason.",
+            code="TECHNICIAN_UNAVAILABLE",
+        )
+        self.technician = tech
+        self.why = why
+
+
+class SuggestionChanged(Exception):
+    """The suggestion no longer stands on current facts; `new` is the decision now current."""
+
+    code = "SUGGESTION_CHANGED"
+
+    def __init__(self, old: Decision, new: Decision, why: str) -> None:
+        now_name = new.recommended.name if new.recommended else None
+        was = old.recommended.name if old.recommended else "the suggested technician"
+        then = f"now suggested: {now_name}" if now_name else f"now: {new.error_code or 'no suggestion'}"
+        super().__init__(f"The suggestion changed before approval ({why or was + ' no longer ranks first'}); {then}. Nothing was assigned.")
+        self.old = old
+        self.new = new
 
 
 def algorithm_version() -> str:
@@ -152,7 +180,7 @@ def ticket_rank(
     """Rank technicians for a ticket without storing anything (queue, what-if, API)."""
     policy = load_policy(now=at, **(policy_overrides or {}))
     if techs is None:
-        techs = build_tech_facts(now=at)
+        techs = tech_facts(at).techs
     facts = ticket_facts(ticket, **(fact_overrides or {}))
     ranking = engine.rank(facts, techs, policy, strategy=strategy)
     return ranking, facts, techs, policy
@@ -189,6 +217,10 @@ def decision_create(
         policy_overrides = {"override_workload_limit": req.override_workload_limit}
         if req.force_assignment is not None:  # an explicit choice for this ticket beats the desk's scope
             policy_overrides |= {"force_assignment": req.force_assignment, "force_scope": "always"}
+    version = None
+    if techs is None:
+        snap = tech_facts(at)
+        techs, version = snap.techs, snap.version
     ranking, facts, techs, policy = ticket_rank(
         ticket,
         at=at,
@@ -204,6 +236,7 @@ def decision_create(
         return decision_store(
             ticket=ticket, ranking=ranking, facts=facts, techs=techs, policy=policy, mode=mode,
             initiated_by=initiated_by, started_at=started, elapsed=_elapsed(t0), as_of=at,
+            facts_version=version if at == started else None,
         )  # fmt: skip
 
 
@@ -219,6 +252,7 @@ def decision_store(
     started_at: datetime,
     elapsed: Any = None,
     as_of: datetime | None = None,
+    facts_version: int | None = None,
 ) -> Decision:
     """Store a ranking as the ticket's current decision and assign when the mode (or the
     category's earned trust) says so. Call inside a transaction."""
@@ -253,6 +287,8 @@ def decision_store(
         as_of=as_of or started_at,
         inputs=_inputs_summary(facts, policy, len(techs)),
         candidates=[candidate_row(c) for c in ranking.candidates],
+        facts_version=facts_version,
+        sla_risk=ranking.sla_risk or "",
     )
     ctx = DocumentContext(
         ticket=facts,
@@ -359,6 +395,7 @@ def _assign(
             status__in=[DecisionStatus.APPROVED, DecisionStatus.OVERRIDDEN, DecisionStatus.AUTO_ASSIGNED]
         ).first()
         raise AssignmentConflict(ticket, winner)
+    facts_changed("assignment", people=False)  # a workload moved: other suggestions may change
     now = timezone.now()
     decision.status = status
     decision.assigned = tech
@@ -424,29 +461,99 @@ def _chosen_technician(technician_id: str) -> Technician:
     return tech
 
 
-def decision_approve(*, ticket: Ticket, user: Any, technician_id: str | None = None, reason: str = "") -> Decision:
-    """Confirm the suggestion, or override it with another technician and a reason."""
+def _unavailability(tech: Technician, techs: list[TechFacts], ranking: Ranking, now: datetime) -> str:
+    """Why `tech` cannot work now, and when they are back ("" when they can): from the same facts
+    and clock as the ranking."""
+    cand = next((c for c in ranking.candidates if c.tech_id == tech.external_id), None)
+    facts = next((t for t in techs if t.id == tech.external_id), None)
+    if cand is None or facts is None:
+        return f"{tech.name} is not among the active technicians"
+    if cand.available:
+        return ""
+    from dispatch.engine.availability import in_intervals, next_available
+    from dispatch.engine.explain import format_local
+
+    status = cand.availability_status
+    back = next_available(facts, now) if status in ("off_shift", "time_off") else None
+    until = f" until {format_local(back, facts.timezone, now)}" if back else ""
+    if status == "time_off":
+        iv = in_intervals(facts.time_off, now)
+        why = f" ({iv.reason})" if iv is not None and iv.reason else ""
+        return f"{tech.name} is on time off{why}{until}"
+    if status == "outside_business_hours":
+        return f"{tech.name} is not on call and the desk is outside business hours"
+    return f"{tech.name} is off shift{until}" if until else f"{tech.name} is off shift (no shift in the next two weeks)"
+
+
+def _still_recommended(decision: Decision, fresh: Ranking, version: int) -> bool:
+    """The stored suggestion still stands on current facts: the fresh ranking picks the same
+    technician, or (a batch's choice, made on the current version) that technician is still
+    eligible."""
+    recommended = decision.recommended.external_id if decision.recommended else None
+    if recommended is None or decision.status not in (DecisionStatus.SUGGESTED, DecisionStatus.SHADOW):
+        return False
+    if fresh.selected == recommended:
+        return True
+    cand = next((c for c in fresh.candidates if c.tech_id == recommended), None)
+    return decision.facts_version == version and cand is not None and cand.eligible
+
+
+def decision_approve(
+    *, ticket: Ticket, user: Any, technician_id: str | None = None, reason: str = "", assign_anyway: bool = False
+) -> Decision:
+    """Confirm the suggestion, or override it with another technician and a reason.
+
+    Re-checked on current facts inside the transaction that assigns: when the suggestion no
+    longer stands (its technician went off shift, say), nothing is assigned, the new ranking is
+    stored and SuggestionChanged names it; a technician chosen explicitly who cannot work now
+    is refused with TechnicianUnavailable (why, and when back) unless `assign_anyway` with a
+    reason."""
     reason = (reason or "").strip()
+    changed: tuple[Decision, Decision, str] | None = None
     with transaction.atomic():
         ticket = Ticket.objects.select_for_update(of=("self",)).select_related("assigned_to").get(pk=ticket.pk)
         decision = latest_decision(ticket)
         if ticket.assigned_to_id is not None:
             raise AssignmentConflict(ticket, decision)
+        started = timezone.now()
+        snap = tech_facts(started)
+        fresh, facts, techs, policy = ticket_rank(ticket_queryset().get(pk=ticket.pk), at=started, techs=snap.techs)
         if decision is None:
-            decision = decision_create(ticket=ticket, mode="suggest", initiated_by=str(user))
+            decision = decision_store(
+                ticket=ticket, ranking=fresh, facts=facts, techs=techs, policy=policy, mode="suggest",
+                initiated_by=str(user), started_at=started, facts_version=snap.version,
+            )  # fmt: skip
         recommended_id = decision.recommended.external_id if decision.recommended else None
-        chosen_id = technician_id or recommended_id
-        if not chosen_id:
-            raise ApprovalError("technician_id: required, there is no suggestion to approve")
-        tech = _chosen_technician(chosen_id)
-        override = chosen_id != recommended_id
-        if override and not reason:
-            raise ApprovalError("reason: required when choosing a technician other than the suggestion")
-        status = DecisionStatus.OVERRIDDEN if override else DecisionStatus.APPROVED
-        escalate_to = (decision.document.get("dispatching_results") or {}).get("escalated_to") or ""
-        _assign(ticket, decision, tech, status=status, user=user, reason=reason if override else "", escalate_to=escalate_to)
-        decision.document = _document_after_assignment(decision, tech, ticket)
-        decision.save(update_fields=["document"])
+        approving = technician_id is None or technician_id == recommended_id
+        if approving and recommended_id and not _still_recommended(decision, fresh, snap.version):
+            new = decision_store(
+                ticket=ticket, ranking=fresh, facts=facts, techs=techs, policy=policy, mode="suggest",
+                initiated_by=str(user), started_at=started, facts_version=snap.version,
+            )  # fmt: skip
+            old_tech = decision.recommended
+            assert old_tech is not None
+            changed = (decision, new, _unavailability(old_tech, techs, fresh, started))
+        else:
+            chosen_id = technician_id or recommended_id
+            if not chosen_id:
+                raise ApprovalError("technician_id: required, there is no suggestion to approve")
+            tech = _chosen_technician(chosen_id)
+            override = chosen_id != recommended_id
+            if override and not reason:
+                raise ApprovalError("reason: required when choosing a technician other than the suggestion")
+            absent = _unavailability(tech, techs, fresh, started)
+            if absent and not assign_anyway:
+                raise TechnicianUnavailable(tech, absent)
+            if absent and not reason:
+                raise ApprovalError(f"reason: required to assign {tech.name} while unavailable ({absent})")
+            status = DecisionStatus.OVERRIDDEN if override or absent else DecisionStatus.APPROVED
+            escalate_to = (decision.document.get("dispatching_results") or {}).get("escalated_to") or ""
+            kept_reason = reason if (override or absent) else ""
+            _assign(ticket, decision, tech, status=status, user=user, reason=kept_reason, escalate_to=escalate_to)
+            decision.document = _document_after_assignment(decision, tech, ticket)
+            decision.save(update_fields=["document"])
+    if changed is not None:
+        raise SuggestionChanged(*changed)
     return decision
 
 

@@ -128,7 +128,17 @@ class QueueTable(tables.Table):
         if assigned is not None:
             return format_html('<span class="badge badge-ok">Assigned to {}</span>', assigned.name)
         if decision is None:
-            return mark_safe('<span class="muted">not ranked yet</span>')
+            return mark_safe('<span class="badge badge-stale" title="A ranking is on its way">ranking…</span>')
+        cell = self._suggestion(decision)
+        if getattr(record, "stale", False):
+            return format_html(
+                '{} <span class="badge badge-stale" title="Facts changed since this suggestion (time off, a shift, '
+                'workload, settings): a new ranking is on its way, and Approve re-checks it first">re-ranking…</span>',
+                cell,
+            )
+        return cell
+
+    def _suggestion(self, decision: Decision) -> SafeString:
         if decision.waiting:
             return format_html('<span class="badge badge-wait" title="{}">Waiting for a qualified tech</span>', decision.waiting)
         if decision.status == DecisionStatus.FAILED or decision.error_code:

@@ -27,3 +27,19 @@ def stranded_alerts() -> dict:
     from dispatch.stranded import stranded_alerts as alerts
 
     return alerts()
+
+
+@shared_task(acks_late=True, time_limit=900, soft_time_limit=840)
+def rerank_queue() -> dict | None:
+    """After facts changed (coalesced): re-rank the tickets whose suggestion is stale."""
+    from dispatch.freshness import rerank_run
+
+    return rerank_run()
+
+
+@shared_task(acks_late=True, time_limit=120, soft_time_limit=100)
+def clock_tick() -> dict:
+    """Every minute: re-rank when a shift, time off or on-call boundary passed, or an SLA risk moved."""
+    from dispatch.freshness import clock_tick as tick
+
+    return tick()

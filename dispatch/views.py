@@ -20,11 +20,11 @@ from django_htmx.http import trigger_client_event
 from django_tables2 import RequestConfig
 
 from accounts.views import HtmxHttpRequest, dispatcher_required
-from dispatch import selectors, services
+from dispatch import freshness, selectors, services
 from dispatch.filters import TicketFilter
 from dispatch.forms import AssignForm, WhatIfForm
 from dispatch.models import Assignment, Decision, DecisionStatus, DispatchSettings, Ticket
-from dispatch.services import ApprovalError, AssignmentConflict
+from dispatch.services import ApprovalError, AssignmentConflict, SuggestionChanged, TechnicianUnavailable
 from dispatch.stranded import stranded, stranded_tickets
 from dispatch.tables import DecisionTable, QueueTable
 from dispatch.views_common import LEGEND, candidate_views, failure_details
@@ -48,7 +48,9 @@ def _queue_context(request: HtmxHttpRequest) -> dict[str, Any]:
     table = QueueTable(filterset.qs)
     RequestConfig(request, paginate={"per_page": selectors.QUEUE_LIMIT, "page": 1}).configure(table)
     rows = table.page.object_list
-    selectors.attach_decisions([row.record for row in rows])
+    stale = selectors.mark_stale(selectors.attach_decisions([row.record for row in rows]))
+    if stale:
+        freshness.rerank_pending()
     return {
         "filter": filterset,
         "table": table,
@@ -72,6 +74,7 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
 
 def _row_context(ticket_id: int, **extra: Any) -> dict[str, Any]:
     ticket = selectors.attach_decisions([selectors.queue_row_ticket(ticket_id)])[0]
+    selectors.mark_stale([ticket])
     table = QueueTable([ticket], orderable=False)
     return {"table": table, "row": table.rows[0], **extra}
 
@@ -94,6 +97,7 @@ def _detail_context(ticket: Ticket, decision: Decision | None, **extra: Any) -> 
         ),
         "sla": (decision.document.get("sla_tracking") or {}) if decision else {},
         "choices": [c for c in cands if not c.recommended],
+        "stale": selectors.decision_stale(decision),
         **extra,
     }
 
@@ -152,10 +156,13 @@ def _reassign_choices(ticket: Ticket, ranked: bool) -> list[dict[str, Any]]:
 @dispatcher_required
 @require_POST
 def ticket_rerank(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
-    """Run the engine again now (the stored suggestion may be stale); supersedes the old one."""
+    """Run the engine again now; supersedes the old suggestion. From the queue, htmx gets the
+    whole row back (its suggestion and Approve button as well as the candidates)."""
     obj = get_object_or_404(selectors.ticket_queryset_for_page(), pk=ticket_id)
     if obj.assigned_to_id is None:
         services.decision_create(ticket=obj, mode="suggest", initiated_by=str(request.user))
+    if request.htmx and request.htmx.target == f"t-{obj.pk}":
+        return render(request, f"{QUEUE_TEMPLATE}#ticket", _open_row_context(obj.pk))
     if request.htmx:
         return render(
             request, f"{QUEUE_TEMPLATE}#detail", _detail_context(obj, services.latest_decision(obj))
@@ -163,23 +170,39 @@ def ticket_rerank(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
     return redirect("dispatch:ticket", ticket_id=ticket_id)
 
 
+def _open_row_context(ticket_id: int, **extra: Any) -> dict[str, Any]:
+    """A queue row re-rendered with its candidates open."""
+    fresh = selectors.ticket_queryset_for_page().get(pk=ticket_id)
+    context = _detail_context(fresh, services.latest_decision(fresh), **extra)
+    return _row_context(ticket_id, **context, detail=True)
+
+
 @dispatcher_required
 @require_POST
 def ticket_assign(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
     """Approve the suggestion (no technician, or the suggested one) or override it (another
-    technician and a reason). htmx gets the updated row; a plain POST a redirect."""
+    technician and a reason). htmx gets the updated row; a plain POST a redirect. Approval is
+    re-checked on current facts: a suggestion that no longer stands is replaced and shown, and a
+    technician who cannot work now needs "assign anyway" with a reason."""
     obj = get_object_or_404(Ticket, pk=ticket_id)
     form = AssignForm(request.POST)
     form.is_valid()
     tech_id, reason = form.cleaned_data.get("technician_id") or None, form.cleaned_data.get("reason", "")
     try:
         decision = services.decision_approve(
-            ticket=obj, user=request.user, technician_id=tech_id, reason=reason
-        )
+            ticket=obj, user=request.user, technician_id=tech_id, reason=reason,
+            assign_anyway=bool(form.cleaned_data.get("assign_anyway")),
+        )  # fmt: skip
     except AssignmentConflict as exc:
         return _assign_failed(request, obj, selectors.winner_text(exc.ticket, exc.decision), status=409)
+    except SuggestionChanged as exc:
+        return _assign_failed(request, obj, str(exc), status=409, reason_code="SUGGESTION_CHANGED")
+    except TechnicianUnavailable as exc:
+        return _assign_failed(
+            request, obj, str(exc), status=422, chosen=tech_id or "", reason_text=reason, unavailable=True
+        )
     except ApprovalError as exc:
-        return _assign_failed(request, obj, str(exc), status=422)
+        return _assign_failed(request, obj, str(exc), status=422, chosen=tech_id or "", reason_text=reason)
     assert decision.assigned is not None
     overridden = decision.status == DecisionStatus.OVERRIDDEN
     text = f"#{obj.external_id} assigned to {decision.assigned.name}" + (" (override)" if overridden else "")
@@ -226,18 +249,32 @@ def ticket_reassign(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
     return redirect("dispatch:ticket", ticket_id=obj.pk)
 
 
-def _assign_failed(request: HtmxHttpRequest, obj: Ticket, message: str, *, status: int) -> HttpResponse:
+def _assign_failed(
+    request: HtmxHttpRequest,
+    obj: Ticket,
+    message: str,
+    *,
+    status: int,
+    reason_code: str = "",
+    chosen: str = "",
+    reason_text: str = "",
+    unavailable: bool = False,
+) -> HttpResponse:
+    """The row again with what went wrong. A changed suggestion shows the new one; a refused
+    override keeps the candidates open with the dispatcher's choice and reason filled in."""
     if not request.htmx:
         messages.error(request, message)
-        if status == 409:
+        if status == 409 and not reason_code:
             return redirect("dispatch:queue")
         return redirect("dispatch:ticket", ticket_id=obj.pk)
     extra: dict[str, Any] = {"row_error": message}
-    if status == 422:  # keep the candidates open so the dispatcher can fix the form
-        fresh = selectors.ticket_queryset_for_page().get(pk=obj.pk)
-        extra.update(_detail_context(fresh, services.latest_decision(fresh), form_error=message))
-        extra["detail"] = True
-    response = render(request, f"{QUEUE_TEMPLATE}#ticket", _row_context(obj.pk, **extra), status=status)
+    if status == 422 or reason_code:
+        extra = _open_row_context(
+            obj.pk, form_error=message, chosen=chosen, reason_text=reason_text, unavailable=unavailable, row_error=message
+        )
+    else:
+        extra = _row_context(obj.pk, **extra)
+    response = render(request, f"{QUEUE_TEMPLATE}#ticket", extra, status=status)
     return trigger_client_event(
         response,
         "ticketConflict" if status == 409 else "assignRejected",

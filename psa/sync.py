@@ -27,6 +27,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from dispatch.models import PRIORITY_RANK, Assignment, Board, Company, OutboxState, Ticket
+from dispatch.snapshot import facts_changed
 from psa.backends import get_backend
 from psa.backends.base import PsaBackend, PsaError, PsaMember, PsaTicket
 from psa.models import MemberMapping, PsaConnection
@@ -139,9 +140,10 @@ def ticket_refresh(*, connection_id: int, ticket_external_id: str) -> UpsertOutc
         gone = exc.status_code in (404, 410)
         if exc.retryable or not gone:
             raise
-        Ticket.objects.filter(connection=connection, external_id=ticket_external_id, closed=False).update(
+        if Ticket.objects.filter(connection=connection, external_id=ticket_external_id, closed=False).update(
             closed=True, status="Closed", updated_at=timezone.now()
-        )
+        ):
+            facts_changed("ticket closed in the PSA")
         return None
     if connection.boards and psa_ticket.board not in connection.boards:
         return None
@@ -473,6 +475,7 @@ def _skills_store(tech: Technician, skills: dict[str, str]) -> int:
             changed += 1
         elif row.level != level:
             TechnicianSkill.objects.filter(pk=row.pk).update(level=level)
+            facts_changed("skill level synced", people=True)
             changed += 1
     return changed
 
@@ -529,6 +532,7 @@ def _shifts_store(by_member: dict[str, int], rows: list[Any]) -> int:
         Shift.objects.bulk_create(
             [Shift(technician_id=tech_id, weekday=w, start=s, end=e) for w, s, e in sorted(pattern)]
         )
+        facts_changed("shifts synced", people=True)
         changed += 1
     return changed
 
@@ -578,6 +582,8 @@ def time_entries_sync(*, connection_id: int) -> int:
             if abs(logged - actual) > 1e-9:
                 Ticket.objects.filter(pk=pk).update(actual_hours=logged)
                 changed += 1
+        if changed:
+            facts_changed("time logged")
     connection_record(connection_id)
     return changed
 

@@ -55,7 +55,9 @@ def test_failed_decision_shows_reason_code_and_actions(
 ) -> None:
     from skills.models import Technician
 
-    Technician.objects.update(active=False)
+    for tech in Technician.objects.all():  # as the admin and the PSA people sync do: one save each
+        tech.active = False
+        tech.save(update_fields=["active"])
     page = dispatcher_client.get(url(ticket), headers=HX).content.decode()
     assert "failure-box" in page
     assert Decision.objects.get(ticket=ticket).error_code in page

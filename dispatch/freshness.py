@@ -1,0 +1,205 @@
+"""Suggestions that are never stale: re-rank the queue when facts change, and when time moves.
+
+`schedule_rerank` (called after every facts version bump) enqueues one `queue_rerank` run,
+coalesced: while one is scheduled, further bumps add nothing; a bump during a run schedules one
+more after it. `queue_rerank` ranks every open unassigned ticket whose current decision was
+made on an older facts version (or that has none), most urgent first, on the current snapshot.
+A ticket whose new ranking says what its decision says (same suggestion, or the same failure)
+keeps that decision, re-stamped with the new version; otherwise a new decision supersedes it.
+Re-ranking never assigns: the 5-minute batch cycle does that for trusted categories.
+
+`clock_tick` (beat, every minute) covers what no write announces: a shift, time off or on-call
+period starting or ending, business hours opening or closing (each technician's availability
+now against the last tick's), and an SLA crossing a risk boundary (a ticket's risk now against
+its decision's).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import Any
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from dispatch import engine
+from dispatch.engine.availability import aware, in_business_hours, is_available, on_call_at
+from dispatch.engine.factors import sla_risk
+from dispatch.facts import load_policy, open_unassigned_tickets, ticket_facts
+from dispatch.models import Decision, DecisionStatus, Ticket
+from dispatch.selectors import attach_decisions, current_decision_id
+
+log = logging.getLogger(__name__)
+
+SCHEDULED_KEY = "switchboard:rerank:scheduled"
+RUNNING_KEY = "switchboard:rerank:running"
+CLOCK_KEY = "switchboard:rerank:availability"
+RUN_TIMEOUT = 600
+KEEPABLE = (DecisionStatus.SUGGESTED, DecisionStatus.SHADOW, DecisionStatus.FAILED)
+
+
+def schedule_rerank(countdown: float = 0.3) -> bool:
+    """Enqueue one re-rank unless one is already waiting; True when enqueued. A broker that is
+    down is logged, not raised: the writer's change is committed, and the minute tick re-ranks."""
+    if not cache.add(SCHEDULED_KEY, 1, timeout=60):
+        return False
+    from dispatch.tasks import rerank_queue
+
+    try:
+        rerank_queue.apply_async(countdown=countdown)
+    except Exception:  # noqa: BLE001 - the broker's errors are many; the tick retries
+        cache.delete(SCHEDULED_KEY)
+        log.warning("re-rank not enqueued (broker unavailable); the minute tick will run it", exc_info=True)
+        return False
+    return True
+
+
+def rerank_pending() -> None:
+    """A page saw stale rows: make sure a re-rank is on its way (a lost enqueue, a broker that was
+    down). With eager tasks (the embedded demo) the writes already re-ranked in-process, and a
+    page never writes decisions itself."""
+    from config.celery import app
+
+    if not app.conf.task_always_eager:
+        schedule_rerank()
+
+
+def same_advice(previous: Decision | None, ranking: Any) -> bool:
+    """The ranking says what the decision says: the same suggestion, or the same failure."""
+    if previous is None or previous.status not in KEEPABLE:
+        return False
+    if ranking.selected is not None and ranking.error_code is None:
+        return (
+            previous.status != DecisionStatus.FAILED
+            and previous.recommended_id is not None
+            and previous.recommended is not None
+            and previous.recommended.external_id == ranking.selected
+        )
+    from dispatch.services import waiting_reason
+
+    return (
+        previous.status == DecisionStatus.FAILED
+        and previous.error_code == (ranking.error_code or "")
+        and previous.waiting == waiting_reason(ranking)
+    )
+
+
+def stale_tickets(version: int, limit: int | None = None) -> list[Ticket]:
+    """Open unassigned tickets (queue order) whose current decision predates `version`."""
+    tickets = attach_decisions(list(open_unassigned_tickets().annotate(latest_decision_id=current_decision_id())))
+    out = [t for t in tickets if _stale(getattr(t, "decision", None), version)]
+    return out[:limit] if limit is not None else out
+
+
+def _stale(decision: Decision | None, version: int) -> bool:
+    if decision is None:
+        return True
+    if decision.status not in KEEPABLE:
+        return False
+    return decision.facts_version is None or decision.facts_version < version
+
+
+def queue_rerank(*, initiated_by: str = "rerank") -> dict[str, int]:
+    """Re-rank every stale ticket on the current facts. Returns counts (checked, kept, new)."""
+    from dispatch.services import decision_store
+    from dispatch.snapshot import tech_facts
+
+    now = timezone.now()
+    snap = tech_facts(now)
+    policy = load_policy(now=now)
+    tickets = stale_tickets(snap.version)
+    kept: list[int] = []
+    new = 0
+    for ticket in tickets:
+        facts = ticket_facts(ticket)
+        ranking = engine.rank(facts, snap.techs, policy)
+        previous: Decision | None = getattr(ticket, "decision", None)
+        if same_advice(previous, ranking):
+            assert previous is not None
+            kept.append(previous.pk)
+            continue
+        with transaction.atomic():
+            locked = Ticket.objects.select_for_update(of=("self",)).filter(pk=ticket.pk, assigned_to__isnull=True).first()
+            if locked is None:
+                continue  # assigned meanwhile
+            decision_store(
+                ticket=ticket, ranking=ranking, facts=facts, techs=snap.techs, policy=policy, mode="suggest",
+                initiated_by=initiated_by, started_at=now, facts_version=snap.version,
+            )  # fmt: skip
+        new += 1
+    if kept:
+        Decision.objects.filter(pk__in=kept).update(facts_version=snap.version)
+    return {"version": snap.version, "checked": len(tickets), "kept": len(kept), "new": new}
+
+
+def rerank_run() -> dict[str, int] | None:
+    """The task body: one run at a time; a run asked for meanwhile follows this one."""
+    cache.delete(SCHEDULED_KEY)
+    if not cache.add(RUNNING_KEY, 1, timeout=RUN_TIMEOUT):
+        schedule_rerank(countdown=2.0)
+        return None
+    try:
+        return queue_rerank()
+    finally:
+        cache.delete(RUNNING_KEY)
+
+
+# ---------------------------------------------------------------- time moving
+
+
+def availability_fingerprint(now: Any) -> str:
+    """Who may work now (shift, time off, on call, business hours), as one hash."""
+    from dispatch.snapshot import tech_facts
+
+    snap = tech_facts(now)
+    policy = load_policy(now=now)
+    at = aware(now)
+    closed = policy.business_hours_only and not in_business_hours(policy.business_hours, at)
+    parts = []
+    for tech in snap.techs:
+        ok, status = is_available(tech, at)
+        if closed and ok and not on_call_at(tech, at):
+            status = "outside_business_hours"
+        parts.append(f"{tech.id}={status}")
+    return hashlib.sha1("|".join(parts).encode()).hexdigest()
+
+
+def risk_moved(now: Any) -> list[int]:
+    """Decisions of open unassigned tickets whose SLA risk is no longer what their decision says."""
+    tickets = attach_decisions(list(open_unassigned_tickets().annotate(latest_decision_id=current_decision_id())))
+    moved = []
+    for ticket in tickets:
+        decision: Decision | None = getattr(ticket, "decision", None)
+        if decision is None or decision.status not in KEEPABLE or decision.sla_risk == "":
+            continue
+        risk, _ = sla_risk(ticket_facts(ticket), aware(now))
+        if risk != decision.sla_risk:
+            moved.append(decision.pk)
+    return moved
+
+
+def clock_tick() -> dict[str, Any]:
+    """Every minute: re-rank when availability changed with the clock, or an SLA risk moved."""
+    from dispatch.snapshot import bump
+
+    now = timezone.now()
+    fingerprint = availability_fingerprint(now)
+    before = cache.get(CLOCK_KEY)
+    cache.set(CLOCK_KEY, fingerprint, timeout=3600)
+    if before is not None and before != fingerprint:
+        return {"bumped": bump("clock: availability changed"), "risk": 0}
+    moved = risk_moved(now)
+    if moved:
+        Decision.objects.filter(pk__in=moved).update(facts_version=None)
+        schedule_rerank()
+    elif stale_tickets_exist():
+        schedule_rerank()
+    return {"bumped": 0, "risk": len(moved)}
+
+
+def stale_tickets_exist() -> bool:
+    from dispatch.snapshot import current_version
+
+    return bool(stale_tickets(current_version(), limit=1))

@@ -1,0 +1,81 @@
+"""What announces a change of facts (dispatch.snapshot.facts_changed): saves and deletes of
+every model a ranking reads. Bulk writes that send no signals (queryset.update, bulk_create)
+call facts_changed themselves (services._assign, psa.sync, the importer, train_models)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from dispatch.snapshot import facts_changed
+
+# model label -> does it feed the expensive (people) part of the snapshot
+WATCHED: dict[str, bool] = {
+    "skills.Technician": True,
+    "skills.TechnicianSkill": True,
+    "skills.Skill": True,
+    "skills.Certification": True,
+    "skills.Shift": True,
+    "skills.TimeOff": True,
+    "skills.OnCall": True,
+    "skills.Category": False,
+    "dispatch.Company": False,
+    "dispatch.SLAPolicy": False,
+    "dispatch.Board": False,
+    "dispatch.Rule": False,
+    "dispatch.DispatchSettings": False,
+    "dispatch.ModelVersion": True,
+}
+
+
+def _label(sender: Any) -> str:
+    return f"{sender._meta.app_label}.{sender._meta.object_name}"
+
+
+def _changed(sender: Any, **kwargs: Any) -> None:
+    if kwargs.get("raw"):
+        return  # loaddata
+    facts_changed(f"{sender._meta.verbose_name} changed", people=WATCHED[_label(sender)])
+
+
+def _m2m(sender: Any, action: str, **kwargs: Any) -> None:
+    if action in ("post_add", "post_remove", "post_clear"):
+        facts_changed("membership changed", people=True)
+
+
+def _ticket_saved(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
+    """A new unassigned ticket needs only its own ranking (the re-rank picks up tickets without
+    a decision); any other ticket change may move workloads or the desk's typical ticket size."""
+    if kwargs.get("raw"):
+        return
+    if created and instance.assigned_to_id is None:
+        from django.db import transaction
+
+        from dispatch.freshness import schedule_rerank
+
+        transaction.on_commit(schedule_rerank)
+        return
+    facts_changed("ticket changed")
+
+
+def _ticket_deleted(sender: Any, **kwargs: Any) -> None:
+    facts_changed("ticket deleted")
+
+
+def connect() -> None:
+    from django.apps import apps
+
+    for label in WATCHED:
+        model = apps.get_model(label)
+        post_save.connect(_changed, sender=model, dispatch_uid=f"facts-save-{label}")
+        post_delete.connect(_changed, sender=model, dispatch_uid=f"facts-delete-{label}")
+    for through in (
+        apps.get_model("skills.Technician").certifications.through,
+        apps.get_model("skills.Category").required_skills.through,
+        apps.get_model("dispatch.Company").account_technicians.through,
+    ):
+        m2m_changed.connect(_m2m, sender=through, dispatch_uid=f"facts-m2m-{through._meta.label}")
+    ticket = apps.get_model("dispatch.Ticket")
+    post_save.connect(_ticket_saved, sender=ticket, dispatch_uid="facts-ticket-save")
+    post_delete.connect(_ticket_deleted, sender=ticket, dispatch_uid="facts-ticket-delete")

@@ -1,0 +1,151 @@
+"""The facts snapshot: technician facts built once per version and shared by every process.
+
+Every committed change that can move a ranking calls `facts_changed` (signals in
+dispatch.signals, and the services and syncs that write in bulk). After the commit it bumps
+`FactsState.version` (one UPDATE, never inside the writer's transaction, so writers do not
+queue on one row) and schedules the coalesced background re-rank (dispatch.freshness).
+
+Readers call `tech_facts(now)`: one query for the version, then the technician facts of that
+version from this process's memory, else from the shared cache (Redis in production), else
+built (10 queries) and stored for the others. The expensive part (skills, rota, experience)
+is keyed by `people_version`, which workload changes do not move, so an approval costs the
+next reader two cheap queries, not a rebuild. A decision records the version it was made on
+(Decision.facts_version); the queue marks a suggestion made on an older version as re-ranking.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from dispatch.engine.types import TechFacts
+from dispatch.facts import build_people_facts, build_tech_facts, current_loads, with_loads
+from dispatch.models import DispatchSettings, FactsState
+
+log = logging.getLogger(__name__)
+
+# A snapshot serves rankings at times within this window of when it was built (the rota it holds
+# runs a day back and facts.LOOKAHEAD ahead); other times (an API `as_of`) are built uncached.
+VALID_BEFORE = timedelta(hours=12)
+VALID_AFTER = timedelta(hours=6)
+CACHE_SECONDS = 6 * 3600
+_MEMO: dict[str, Any] = {}
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    version: int
+    built_at: datetime
+    techs: list[TechFacts]
+
+
+def state() -> tuple[int, int, str]:
+    """(version, people_version, epoch), one query (the row is created on first use)."""
+    row = FactsState.objects.filter(pk=1).values_list("version", "people_version", "epoch").first()
+    if row is None:
+        created, _ = FactsState.objects.get_or_create(pk=1)
+        return int(created.version), int(created.people_version), created.epoch
+    return int(row[0]), int(row[1]), row[2]
+
+
+def current_version() -> int:
+    return state()[0]
+
+
+def _fits(built_at: datetime, now: datetime) -> bool:
+    return built_at - VALID_BEFORE <= now <= built_at + VALID_AFTER
+
+
+def _uncommitted_changes() -> bool:
+    """This connection's open transaction changed facts that the version does not show yet:
+    read them from the database, not from a snapshot."""
+    conn = transaction.get_connection()
+    pending = getattr(conn, "_switchboard_facts", None)
+    return pending is not None and any(entry[1] is pending["flush"] for entry in conn.run_on_commit)
+
+
+def tech_facts(now: datetime) -> Snapshot:
+    """The technician facts for rankings at `now`, from the snapshot of the current version."""
+    version, people_version, epoch = state()
+    if not _fits(timezone.now(), now) or _uncommitted_changes():
+        return Snapshot(version, now, build_tech_facts(now=now))
+    memo = _MEMO.get("facts")
+    if memo is not None and memo[0] == (epoch, version) and _fits(memo[1].built_at, now):
+        return memo[1]
+    key = f"switchboard:facts:{epoch}:{version}"
+    shared = cache.get(key)
+    if isinstance(shared, Snapshot) and _fits(shared.built_at, now):
+        _MEMO["facts"] = ((epoch, version), shared)
+        return shared
+    built_at, people = _people(epoch, people_version, now)
+    excluded = list(DispatchSettings.load().workload_excluded_statuses)
+    snap = Snapshot(version, built_at, with_loads(people, *current_loads(excluded)))
+    cache.set(key, snap, CACHE_SECONDS)
+    _MEMO["facts"] = ((epoch, version), snap)
+    return snap
+
+
+def _people(epoch: str, people_version: int, now: datetime) -> tuple[datetime, list[TechFacts]]:
+    key = f"switchboard:people:{epoch}:{people_version}"
+    memo = _MEMO.get("people")
+    if memo is not None and memo[0] == (epoch, people_version) and _fits(memo[1], now):
+        return memo[1], memo[2]
+    shared = cache.get(key)
+    if isinstance(shared, tuple) and len(shared) == 2 and _fits(shared[0], now):
+        _MEMO["people"] = ((epoch, people_version), *shared)
+        return shared
+    built = build_people_facts(now=now)
+    cache.set(key, (now, built), CACHE_SECONDS)
+    _MEMO["people"] = ((epoch, people_version), now, built)
+    return now, built
+
+
+# ---------------------------------------------------------------- writers
+
+
+def facts_changed(reason: str, *, people: bool = False) -> None:
+    """Record that facts changed: after the current transaction commits (at once outside one),
+    bump the version once, however many changes the transaction made, and schedule the
+    re-rank. `people`: skills, rota, experience or technician attributes changed (not only
+    workload), so the expensive part of the snapshot is rebuilt too."""
+    conn = transaction.get_connection()
+    pending = getattr(conn, "_switchboard_facts", None)
+    registered = pending is not None and any(entry[1] is pending["flush"] for entry in conn.run_on_commit)
+    if pending is not None and registered:
+        pending["people"] |= people
+        if reason not in pending["reasons"]:
+            pending["reasons"].append(reason)
+        return
+    pending = {"people": people, "reasons": [reason]}
+
+    def flush() -> None:
+        if getattr(conn, "_switchboard_facts", None) is pending:
+            conn._switchboard_facts = None  # type: ignore[attr-defined]
+        bump(", ".join(pending["reasons"])[:200], people=pending["people"])
+
+    pending["flush"] = flush
+    conn._switchboard_facts = pending  # type: ignore[attr-defined]
+    transaction.on_commit(flush)
+
+
+def bump(reason: str, *, people: bool = False) -> int:
+    """Advance the version now (autocommit) and schedule the re-rank; returns the new version."""
+    FactsState.objects.get_or_create(pk=1)
+    FactsState.objects.filter(pk=1).update(
+        version=F("version") + 1,
+        people_version=F("people_version") + (1 if people else 0),
+        changed_at=timezone.now(),
+        reason=reason[:200],
+    )
+    version = current_version()
+    from dispatch.freshness import schedule_rerank
+
+    schedule_rerank()
+    return version
