@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -136,6 +137,8 @@ def rule_edit(request: HtmxHttpRequest, rule_id: int | None = None) -> HttpRespo
 
 def _read_upload(upload: Any) -> dict[str, Any]:
     """Parse an uploaded workspace file with the same reader as the import command."""
+    if upload.size is not None and upload.size > settings.WORKSPACE_MAX_BYTES:
+        raise WorkspaceError([(upload.name, f"is {upload.size} bytes, larger than the {settings.WORKSPACE_MAX_BYTES} allowed")])
     suffix = Path(upload.name).suffix.lower() if upload.name else ".json"
     if suffix not in (".json", ".yaml", ".yml"):
         suffix = ".json"
@@ -145,7 +148,7 @@ def _read_upload(upload: Any) -> dict[str, Any]:
             for chunk in upload.chunks():
                 fh.write(chunk)
         try:
-            return load_workspace(path)
+            return load_workspace(path, max_bytes=settings.WORKSPACE_MAX_BYTES)
         except WorkspaceError as exc:
             raise WorkspaceError(
                 [(upload.name if p == str(path) else p, m) for p, m in exc.problems]

@@ -37,7 +37,7 @@ import re
 import zoneinfo
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -73,6 +73,12 @@ SECTIONS: tuple[str, ...] = (
 )
 DEFAULT_PREFER_POINTS = 10
 WEIGHT_TOLERANCE = 0.001
+# Limits (docs/workspace.md): what the database columns hold, and what an import can cost.
+NAME_MAX = 100  # ids, skill/category/board/SLA names (longer columns are named where used)
+TEXT_MAX = 100_000  # descriptions
+YEARS = (1900, 2999)  # dates the engine can add days and weeks to without overflowing
+MAX_DEPTH = 32  # nesting of objects and lists; a workspace needs 5
+MAX_BYTES = 5_000_000  # a workspace file (the upload page and import_workspace; --max-bytes)
 
 
 # --------------------------------------------------------------------------- dataclasses
@@ -267,15 +273,41 @@ def _expected(r: _Report, path: str, what: str, value: Any) -> Any:
     return r(path, f"expected {what}, got {_kind(value)} {_show(value)}" if value is not None else f"expected {what}, got null")
 
 
-def _str(r: _Report, path: str, value: Any) -> Any:
-    return value if isinstance(value, str) else _expected(r, path, "a string", value)
+def _text_problem(value: str, limit: int) -> str:
+    if "\x00" in value:
+        return "must not contain NUL characters"
+    if len(value) > limit:
+        return f"is {len(value)} characters long, at most {limit} allowed"
+    return ""
 
 
-def _name(r: _Report, path: str, value: Any) -> Any:
-    """A non-blank string."""
-    if not isinstance(value, str):
-        return _expected(r, path, "a string", value)
-    return value if value.strip() else r(path, "must not be empty")
+def _str_up_to(limit: int) -> Parser:
+    def parse(r: _Report, path: str, value: Any) -> Any:
+        if not isinstance(value, str):
+            return _expected(r, path, "a string", value)
+        problem = _text_problem(value, limit)
+        return r(path, problem) if problem else value
+
+    return parse
+
+
+def _name_up_to(limit: int) -> Parser:
+    """A non-blank string of at most `limit` characters."""
+
+    def parse(r: _Report, path: str, value: Any) -> Any:
+        if not isinstance(value, str):
+            return _expected(r, path, "a string", value)
+        if not value.strip():
+            return r(path, "must not be empty")
+        problem = _text_problem(value, limit)
+        return r(path, problem) if problem else value
+
+    return parse
+
+
+_str = _str_up_to(NAME_MAX)
+_text = _str_up_to(TEXT_MAX)
+_name = _name_up_to(NAME_MAX)
 
 
 def _ident(r: _Report, path: str, value: Any) -> Any:
@@ -340,6 +372,12 @@ def _dt(r: _Report, path: str, value: Any) -> Any:
         return _expected(r, path, "an ISO 8601 date-time string", value)
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         return r(path, f"{value} has no UTC offset")
+    try:
+        year = parsed.astimezone(UTC).year
+    except OverflowError:
+        year = 1
+    if not YEARS[0] <= year <= YEARS[1]:
+        return r(path, f"{_show(str(value))} is outside the years {YEARS[0]}..{YEARS[1]}")
     return parsed
 
 
@@ -383,6 +421,8 @@ def _email(r: _Report, path: str, value: Any) -> Any:
         return _expected(r, path, "an email address", value)
     if value == "":
         return value
+    if len(value) > 254 or "\x00" in value:
+        return r(path, "is not an email address (at most 254 characters, no NUL)")
     return value if _EMAIL.match(value) else r(path, f"{_show(value)} is not an email address")
 
 
@@ -435,8 +475,8 @@ def _map_of(value_parser: Parser, *, keys: Iterable[str] | None = None, all_keys
                 r(_key(path, key), f"unknown key; expected {', '.join(allowed)}")
                 ok = False
                 continue
-            if not isinstance(key, str) or not key.strip():
-                r(path, f"{_show(key)} is not a valid name")
+            if not isinstance(key, str) or not key.strip() or _text_problem(key, NAME_MAX):
+                r(path, f"{_show(key)} is not a valid name (non-blank, at most {NAME_MAX} characters, no NUL)")
                 ok = False
                 continue
             parsed = value_parser(r, _key(path, key), element)
@@ -552,6 +592,8 @@ def _weights(r: _Report, path: str, value: Any) -> Any:
 def _keywords(r: _Report, path: str, value: Any) -> Any:
     """A list of words, or one string of words separated by | or , (normalised to a tuple)."""
     if isinstance(value, str):
+        if _text_problem(value, 1000):
+            return r(path, _text_problem(value, 1000))
         words = tuple(w.strip() for w in re.split(r"[|,]", value) if w.strip())
         return words or r(path, "must name at least one keyword")
     return _list_of(_name, non_empty=True)(r, path, value)
@@ -570,7 +612,7 @@ _ids = _list_of(_ident, unique=True)
 
 _LOCATION = {"city": _F(_str, ""), "lat": _F(_number_in(-90, 90)), "lon": _F(_number_in(-180, 180))}
 _location = _built(_LOCATION, _make(GeoPoint))
-_INTERVAL = {"start": _F(_dt), "end": _F(_dt), "reason": _F(_str, "")}
+_INTERVAL = {"start": _F(_dt), "end": _F(_dt), "reason": _F(_str_up_to(200), "")}
 _SHIFT = {"days": _F(_weekdays), "start": _F(_hhmm), "end": _F(_hhmm)}
 _BUSINESS_HOURS = {
     "timezone": _F(_tz, BusinessHours.timezone),
@@ -604,9 +646,9 @@ _SPECS: dict[str, dict[str, _F]] = {
     },
     "technicians": {
         "id": _F(_ident),
-        "name": _F(_name),
+        "name": _F(_name_up_to(200)),
         "email": _F(_email, ""),
-        "phone": _F(_str, ""),
+        "phone": _F(_str_up_to(50), ""),
         "seniority": _F(_one_of(SENIORITIES), "mid"),
         "hourly_cost": _F(_number_in(0), None),
         "timezone": _F(_tz, "UTC"),
@@ -614,7 +656,7 @@ _SPECS: dict[str, dict[str, _F]] = {
         "onsite_capable": _F(_bool, False),
         "languages": _F(_names, ("English",)),
         "skills": _F(_map_of(_one_of(SKILL_LEVELS)), {}),
-        "certifications": _F(_names, ()),
+        "certifications": _F(_list_of(_name_up_to(200), unique=True), ()),
         "max_active_tickets": _F(_number_in(1, integer=True), None),
         "schedule": _F(_list_of(_built(_SHIFT, _make(Shift))), ()),
         "time_off": _F(_list_of(_built(_INTERVAL, _interval)), ()),
@@ -624,7 +666,7 @@ _SPECS: dict[str, dict[str, _F]] = {
     "sla_policies": {"name": _F(_name), "response_hours": _F(_prio_hours), "resolution_hours": _F(_prio_hours)},
     "companies": {
         "id": _F(_ident),
-        "name": _F(_name),
+        "name": _F(_name_up_to(200)),
         "tier": _F(_one_of(TIERS), "standard"),
         "sla_policy": _F(_name, None),
         "preferred_technician": _F(_ident, None),
@@ -633,7 +675,7 @@ _SPECS: dict[str, dict[str, _F]] = {
         "contact_email": _F(_email, ""),
     },
     "rules": {
-        "name": _F(_name),
+        "name": _F(_name_up_to(200)),
         "when": _F(lambda r, p, v: _rule_when(r, p, v)),
         "then": _F(lambda r, p, v: _rule_then(r, p, v)),
         "unless_unavailable": _F(_bool, True),
@@ -641,26 +683,26 @@ _SPECS: dict[str, dict[str, _F]] = {
     },
     "tickets": {
         "id": _F(_ident),
-        "subject": _F(_str, ""),
-        "description": _F(_str, ""),
+        "subject": _F(_str_up_to(500), ""),
+        "description": _F(_text, ""),
         "category": _F(_name, None),
         "priority": _F(_one_of(PRIORITIES), "Medium"),
         "board": _F(_str, ""),
         "company": _F(_ident, None),
-        "status": _F(_name, "New"),
+        "status": _F(_name_up_to(50), "New"),
         "assigned_to": _F(_ident, None),
         "created_at": _F(_dt, None),
         "sla_due": _F(_dt, None),
         "estimated_hours": _F(_hours, 1.0),
         "required_skills": _F(_names, ()),
-        "language": _F(_name, None),
+        "language": _F(_name_up_to(50), None),
         "location": _F(_location, None),
         "onsite": _F(_bool, False),
     },
     "history": {
         "ticket_id": _F(_ident),
-        "subject": _F(_str, ""),
-        "description": _F(_str, ""),
+        "subject": _F(_str_up_to(500), ""),
+        "description": _F(_text, ""),
         "category": _F(_name, None),
         "priority": _F(_one_of(PRIORITIES), "Medium"),
         "company": _F(_ident, None),
@@ -783,6 +825,9 @@ def validate_workspace(
     r = _Report()
     if not isinstance(doc, Mapping):
         raise WorkspaceError([("", f"a workspace must be an object, got {_kind(doc)}")])
+    too_deep = _too_deep(doc)
+    if too_deep is not None:
+        raise WorkspaceError([(too_deep, f"nested deeper than {MAX_DEPTH} levels")])
     for key in doc:
         if key not in SECTIONS:
             hint = _did_you_mean(str(key), SECTIONS) or f" (allowed: {', '.join(SECTIONS)})"
@@ -815,6 +860,21 @@ def validate_workspace(
         implied_technicians=tuple(implied_techs),
     )
     return _with_implied(ws)
+
+
+def _too_deep(doc: Any, limit: int = MAX_DEPTH) -> str | None:
+    """The path of the first value nested deeper than `limit`, or None (iterative: a deep
+    document must not exhaust the interpreter's stack here either)."""
+    stack: list[tuple[Any, str, int]] = [(doc, "", 0)]
+    while stack:
+        value, path, depth = stack.pop()
+        if depth > limit:
+            return path
+        if isinstance(value, Mapping):
+            stack.extend((v, _key(path, str(k)), depth + 1) for k, v in value.items())
+        elif isinstance(value, list | tuple):
+            stack.extend((v, f"{path}[{i}]", depth + 1) for i, v in enumerate(value))
+    return None
 
 
 def _document_order(problem: tuple[str, str]) -> tuple[int, int]:
@@ -910,11 +970,33 @@ def _with_implied(ws: Workspace) -> Workspace:
 def _yaml_loader() -> type:
     """A SafeLoader with YAML 1.2 core scalars: only true/false are booleans, "08:00" stays a
     string (YAML 1.1 reads 18:00 as the number 1080), and timestamps stay strings so the
-    offset check sees exactly what was written."""
+    offset check sees exactly what was written. Aliases (`*name`) are refused: a few hundred
+    bytes of nested aliases expand to billions of nodes ("billion laughs"), and a workspace
+    never needs them. A key given twice in one mapping is refused instead of the last one
+    silently winning."""
     import yaml
+    from yaml.constructor import ConstructorError
+    from yaml.events import AliasEvent
 
     class Loader(yaml.SafeLoader):
-        pass
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(AliasEvent):
+                event = self.peek_event()
+                raise yaml.composer.ComposerError(
+                    None, None, f"aliases (*{event.anchor}) are not allowed in a workspace file", event.start_mark
+                )
+            return super().compose_node(parent, index)
+
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            seen: set[Any] = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                if isinstance(key, list | dict):
+                    raise ConstructorError(None, None, "a key must be a string or a number", key_node.start_mark)
+                if key in seen:
+                    raise ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+                seen.add(key)
+            return super().construct_mapping(node, deep=deep)
 
     dropped = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:timestamp"}
     Loader.yaml_implicit_resolvers = {
@@ -933,35 +1015,66 @@ def _yaml_loader() -> type:
     return Loader
 
 
-def load_workspace(path: str | Path) -> dict:
-    """Read a workspace file: YAML when the name ends in .yaml/.yml, JSON otherwise.
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
+def parse_workspace_text(text: str, *, yaml_format: bool, name: str = "workspace") -> dict:
+    """Parse a workspace document (JSON, or YAML when `yaml_format`): aliases, duplicate keys
+    and nesting deeper than MAX_DEPTH are refused. Raises `WorkspaceError` (path = `name`)."""
+    try:
+        if yaml_format:
+            import yaml
+
+            try:
+                doc = yaml.load(text, Loader=_yaml_loader())  # noqa: S506 - a SafeLoader subclass
+            except yaml.YAMLError as exc:
+                raise WorkspaceError([(name, f"not valid YAML: {exc}")]) from exc
+        else:
+            try:
+                doc = json.loads(text, object_pairs_hook=_no_duplicates)
+            except _DuplicateKey as exc:
+                raise WorkspaceError([(name, f"duplicate key {_show(exc.args[0])} in an object")]) from exc
+            except json.JSONDecodeError as exc:
+                raise WorkspaceError(
+                    [(name, f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")]
+                ) from exc
+    except RecursionError as exc:
+        raise WorkspaceError([(name, f"nested deeper than {MAX_DEPTH} levels")]) from exc
+    if doc is None:
+        doc = {}
+    if not isinstance(doc, dict):
+        raise WorkspaceError([(name, f"a workspace must be an object, got {_kind(doc)}")])
+    too_deep = _too_deep(doc)
+    if too_deep is not None:
+        raise WorkspaceError([(too_deep or name, f"nested deeper than {MAX_DEPTH} levels")])
+    return doc
+
+
+def load_workspace(path: str | Path, *, max_bytes: int | None = MAX_BYTES) -> dict:
+    """Read a workspace file: YAML when the name ends in .yaml/.yml, JSON otherwise; at most
+    `max_bytes` bytes (None: no limit).
 
     Raises `WorkspaceError` (path = the file name) when it cannot be read or parsed or is
     not an object. Validation is `validate_workspace`'s job."""
     path = Path(path)
     try:
+        size = path.stat().st_size
+        if max_bytes is not None and size > max_bytes:
+            raise WorkspaceError([(str(path), f"is {size} bytes, larger than the {max_bytes} allowed")])
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise WorkspaceError([(str(path), f"cannot read: {exc}")]) from exc
-    if path.suffix.lower() in (".yaml", ".yml"):
-        import yaml
-
-        try:
-            doc = yaml.load(text, Loader=_yaml_loader())  # noqa: S506 - a SafeLoader subclass
-        except yaml.YAMLError as exc:
-            raise WorkspaceError([(str(path), f"not valid YAML: {exc}")]) from exc
-    else:
-        try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise WorkspaceError(
-                [(str(path), f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")]
-            ) from exc
-    if doc is None:
-        doc = {}
-    if not isinstance(doc, dict):
-        raise WorkspaceError([(str(path), f"a workspace must be an object, got {_kind(doc)}")])
-    return doc
+    return parse_workspace_text(text, yaml_format=path.suffix.lower() in (".yaml", ".yml"), name=str(path))
 
 
 def dump_document(doc: Mapping[str, Any]) -> str:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
@@ -21,6 +22,10 @@ class Command(BaseCommand):
             help="Create bare technicians for assigned_to / resolved_by ids found nowhere",
         )
         parser.add_argument("--no-train", action="store_true", help="Do not retrain the models after a history import")
+        parser.add_argument(
+            "--max-bytes", type=int, default=None,
+            help="Refuse files larger than this (default: settings.WORKSPACE_MAX_BYTES; 0: no limit)",
+        )  # fmt: skip
 
     def handle(self, *args: Any, **options: Any) -> None:
         bars: dict[str, tqdm] = {}
@@ -32,7 +37,8 @@ class Command(BaseCommand):
             bar.update(done - bar.n)
 
         try:
-            doc = load_workspace(options["file"])
+            limit = options["max_bytes"] if options["max_bytes"] is not None else settings.WORKSPACE_MAX_BYTES
+            doc = load_workspace(options["file"], max_bytes=limit or None)
             counts = workspace_import(
                 doc,
                 replace=options["replace"],
