@@ -524,7 +524,9 @@ def decision_approve(
                 initiated_by=str(user), started_at=started, facts_version=snap.version,
             )  # fmt: skip
         recommended_id = decision.recommended.external_id if decision.recommended else None
-        approving = technician_id is None or technician_id == recommended_id
+        # Approving the suggestion (from its button, or naming it) is re-checked as a suggestion;
+        # "assign anyway" is an explicit choice of that technician.
+        approving = (technician_id is None or technician_id == recommended_id) and not assign_anyway
         if approving and recommended_id and not _still_recommended(decision, fresh, snap.version):
             new = decision_store(
                 ticket=ticket, ranking=fresh, facts=facts, techs=techs, policy=policy, mode="suggest",

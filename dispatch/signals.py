@@ -36,6 +36,8 @@ def _label(sender: Any) -> str:
 def _changed(sender: Any, **kwargs: Any) -> None:
     if kwargs.get("raw"):
         return  # loaddata
+    if kwargs.get("created") and _label(sender) == "dispatch.DispatchSettings":
+        return  # DispatchSettings.load() creating the defaults every reading already assumed
     facts_changed(f"{sender._meta.verbose_name} changed", people=WATCHED[_label(sender)])
 
 

@@ -66,9 +66,7 @@ def _fits(built_at: datetime, now: datetime) -> bool:
 def _uncommitted_changes() -> bool:
     """This connection's open transaction changed facts that the version does not show yet:
     read them from the database, not from a snapshot."""
-    conn = transaction.get_connection()
-    pending = getattr(conn, "_switchboard_facts", None)
-    return pending is not None and any(entry[1] is pending["flush"] for entry in conn.run_on_commit)
+    return _pending(transaction.get_connection()) is not None
 
 
 def tech_facts(now: datetime) -> Snapshot:
@@ -116,23 +114,37 @@ def facts_changed(reason: str, *, people: bool = False) -> None:
     re-rank. `people`: skills, rota, experience or technician attributes changed (not only
     workload), so the expensive part of the snapshot is rebuilt too."""
     conn = transaction.get_connection()
-    pending = getattr(conn, "_switchboard_facts", None)
-    registered = pending is not None and any(entry[1] is pending["flush"] for entry in conn.run_on_commit)
-    if pending is not None and registered:
-        pending["people"] |= people
-        if reason not in pending["reasons"]:
-            pending["reasons"].append(reason)
-        return
-    pending = {"people": people, "reasons": [reason]}
+    pending = _pending(conn)
+    if pending is None:
+        pending = {"people": False, "reasons": [], "done": False, "last": None}
+        conn._switchboard_facts = pending  # type: ignore[attr-defined]
+    pending["people"] |= people
+    if reason not in pending["reasons"]:
+        pending["reasons"].append(reason)
 
     def flush() -> None:
+        # Every change registers its own callback (so a savepoint rolled back keeps the others');
+        # the first to run after the commit bumps once for all of them.
+        if pending["done"]:
+            return
+        pending["done"] = True
         if getattr(conn, "_switchboard_facts", None) is pending:
             conn._switchboard_facts = None  # type: ignore[attr-defined]
         bump(", ".join(pending["reasons"])[:200], people=pending["people"])
 
-    pending["flush"] = flush
-    conn._switchboard_facts = pending  # type: ignore[attr-defined]
+    pending["last"] = flush
     transaction.on_commit(flush)
+
+
+def _pending(conn: Any) -> dict[str, Any] | None:
+    """This connection's changes not yet flushed, if their transaction is still open (a rolled
+    back transaction drops its callbacks, and with them what it announced)."""
+    pending = getattr(conn, "_switchboard_facts", None)
+    if pending is None or pending["done"]:
+        return None
+    if not any(entry[1] is pending["last"] for entry in conn.run_on_commit):
+        return None
+    return pending
 
 
 def bump(reason: str, *, people: bool = False) -> int:

@@ -1,0 +1,222 @@
+"""Suggestions are never stale: the facts version, the snapshot, the re-rank, and approval
+re-checked on current facts (dispatch.snapshot, dispatch.freshness, services.decision_approve)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from dispatch import freshness, services, snapshot
+from dispatch.batch import batch_dispatch
+from dispatch.models import Assignment, Decision, DecisionStatus
+from skills.models import Shift, TimeOff
+from tests.factories import CategoryFactory, SkillFactory, TechnicianFactory, TicketFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def desk(db: Any) -> dict[str, Any]:
+    skill = SkillFactory(name="Exchange")
+    category = CategoryFactory(name="Email", skills=[skill])
+    alice = TechnicianFactory(external_id="tech-alice", name="Alice Expert", skills={skill: "expert"})
+    bob = TechnicianFactory(external_id="tech-bob", name="Bob Mid", skills={skill: "intermediate"})
+    ticket = TicketFactory(external_id="7001", category=category, priority="High")
+    return {"alice": alice, "bob": bob, "ticket": ticket, "category": category}
+
+
+def sick(tech: Any, days: int = 2) -> TimeOff:
+    now = timezone.now()
+    return TimeOff.objects.create(technician=tech, start=now - dt.timedelta(hours=1), end=now + dt.timedelta(days=days), reason="Sick")
+
+
+def committed(fn: Any, capture: Any) -> Any:
+    """Run `fn` as if its transaction committed (the test's own transaction never does)."""
+    with capture(execute=True):
+        return fn()
+
+
+def test_a_change_bumps_the_version_once_per_transaction(desk: Any, django_capture_on_commit_callbacks: Any) -> None:
+    before = snapshot.current_version()
+
+    def change() -> None:
+        sick(desk["alice"])
+        sick(desk["bob"])
+        desk["bob"].save()
+
+    committed(change, django_capture_on_commit_callbacks)
+    assert snapshot.current_version() == before + 1
+
+
+def test_the_snapshot_is_served_with_one_query_until_facts_change(desk: Any, django_capture_on_commit_callbacks: Any) -> None:
+    committed(lambda: desk["bob"].save(), django_capture_on_commit_callbacks)  # nothing pending in this transaction
+    now = timezone.now()
+    first = snapshot.tech_facts(now)
+    with CaptureQueriesContext(connection) as queries:
+        again = snapshot.tech_facts(now)
+    assert again is first and len(queries) == 1
+    committed(lambda: sick(desk["alice"]), django_capture_on_commit_callbacks)
+    rebuilt = snapshot.tech_facts(now)
+    assert rebuilt.version == first.version + 1
+    assert [i.reason for i in next(t for t in rebuilt.techs if t.id == "tech-alice").time_off] == ["Sick"]
+
+
+def test_uncommitted_changes_are_read_from_the_database(desk: Any) -> None:
+    now = timezone.now()
+    snapshot.tech_facts(now)
+    sick(desk["alice"])  # same transaction, not committed yet
+    alice = next(t for t in snapshot.tech_facts(now).techs if t.id == "tech-alice")
+    assert [i.reason for i in alice.time_off] == ["Sick"]
+
+
+def test_a_workload_change_keeps_the_people_part(desk: Any, django_capture_on_commit_callbacks: Any) -> None:
+    committed(lambda: desk["bob"].save(), django_capture_on_commit_callbacks)
+    now = timezone.now()
+    snapshot.tech_facts(now)
+    people_before = snapshot.state()[1]
+    committed(lambda: TicketFactory(external_id="7002", assigned_to=desk["alice"], category=desk["category"]), django_capture_on_commit_callbacks)
+    assert snapshot.state()[1] == people_before
+    alice = next(t for t in snapshot.tech_facts(now).techs if t.id == "tech-alice")
+    assert alice.workload.active_tickets == 1
+
+
+def test_approving_a_suggestion_that_no_longer_stands_assigns_nothing_and_shows_the_new_one(desk: Any) -> None:
+    decision = services.decision_create(ticket=desk["ticket"], mode="suggest")
+    assert decision.recommended == desk["alice"]
+    sick(desk["alice"])
+    with pytest.raises(services.SuggestionChanged) as caught:
+        services.decision_approve(ticket=desk["ticket"], user=UserFactory())
+    assert "Alice Expert is on time off (Sick) until" in str(caught.value)
+    assert caught.value.new.recommended == desk["bob"] and "now suggested: Bob Mid" in str(caught.value)
+    assert not Assignment.objects.exists()
+    assert services.latest_decision(desk["ticket"]).pk == caught.value.new.pk
+
+
+def test_approving_with_the_old_suggestion_named_explicitly_is_also_rechecked(desk: Any) -> None:
+    services.decision_create(ticket=desk["ticket"], mode="suggest")
+    sick(desk["alice"])
+    with pytest.raises(services.SuggestionChanged):
+        services.decision_approve(ticket=desk["ticket"], user=UserFactory(), technician_id="tech-alice")
+    assert not Assignment.objects.exists()
+
+
+def test_approving_a_suggestion_that_still_stands_assigns_it(desk: Any) -> None:
+    services.decision_create(ticket=desk["ticket"], mode="suggest")
+    sick(desk["bob"])  # not the suggestion
+    decision = services.decision_approve(ticket=desk["ticket"], user=UserFactory())
+    assert decision.status == DecisionStatus.APPROVED and decision.assigned == desk["alice"]
+
+
+def test_choosing_an_unavailable_technician_is_refused_with_why_and_when_back(desk: Any) -> None:
+    services.decision_create(ticket=desk["ticket"], mode="suggest")
+    sick(desk["bob"])
+    with pytest.raises(services.TechnicianUnavailable) as caught:
+        services.decision_approve(ticket=desk["ticket"], user=UserFactory(), technician_id="tech-bob", reason="knows the site")
+    assert caught.value.code == "TECHNICIAN_UNAVAILABLE"
+    assert "went offline before assignment" in str(caught.value) and "Bob Mid is on time off (Sick) until" in str(caught.value)
+    assert not Assignment.objects.exists()
+
+
+def test_assign_anyway_needs_a_reason_and_then_assigns(desk: Any) -> None:
+    decision = services.decision_create(ticket=desk["ticket"], mode="suggest")
+    sick(desk["alice"], days=1)
+    user = UserFactory()
+    with pytest.raises(services.ApprovalError, match="reason: required to assign Alice Expert while unavailable"):
+        services.decision_approve(ticket=desk["ticket"], user=user, technician_id="tech-alice", assign_anyway=True)
+    assert not Assignment.objects.exists()
+    done = services.decision_approve(
+        ticket=desk["ticket"], user=user, technician_id="tech-alice", reason="Back at noon, asked for it", assign_anyway=True
+    )
+    assert done.pk == decision.pk and done.status == DecisionStatus.OVERRIDDEN and done.assigned == desk["alice"]
+    assert done.override_reason == "Back at noon, asked for it"
+
+
+def test_off_shift_is_refused_too(desk: Any) -> None:
+    services.decision_create(ticket=desk["ticket"], mode="suggest")
+    now = timezone.now()
+    far = (now + dt.timedelta(hours=6)).time().replace(second=0, microsecond=0)
+    later = (now + dt.timedelta(hours=7)).time().replace(second=0, microsecond=0)
+    for day in range(7):
+        Shift.objects.create(technician=desk["bob"], weekday=day, start=far, end=later)
+    with pytest.raises(services.TechnicianUnavailable, match="Bob Mid is off shift until"):
+        services.decision_approve(ticket=desk["ticket"], user=UserFactory(), technician_id="tech-bob", reason="r")
+
+
+def test_rerank_replaces_stale_suggestions_and_restamps_the_unchanged(desk: Any, django_capture_on_commit_callbacks: Any) -> None:
+    other = TicketFactory(external_id="7003", category=desk["category"], priority="Low")
+    first = services.decision_create(ticket=desk["ticket"], mode="suggest")
+    kept = services.decision_create(ticket=other, mode="suggest")
+    committed(lambda: sick(desk["alice"]), django_capture_on_commit_callbacks)
+    assert {t.pk for t in freshness.stale_tickets(snapshot.current_version())} == {desk["ticket"].pk, other.pk}
+    result = freshness.queue_rerank()
+    assert (result["checked"], result["new"]) == (2, 2)  # both suggested Alice
+    now_first = services.latest_decision(desk["ticket"])
+    assert now_first.pk != first.pk and now_first.recommended == desk["bob"]
+    assert now_first.facts_version == snapshot.current_version()
+    assert Decision.objects.get(pk=first.pk).status == DecisionStatus.SUPERSEDED
+    assert kept.pk != services.latest_decision(other).pk
+    again = freshness.queue_rerank()
+    assert again["checked"] == 0
+
+
+def test_rerank_keeps_a_decision_that_still_says_the_same(desk: Any, django_capture_on_commit_callbacks: Any) -> None:
+    decision = services.decision_create(ticket=desk["ticket"], mode="suggest")
+    committed(lambda: sick(desk["bob"]), django_capture_on_commit_callbacks)
+    result = freshness.queue_rerank()
+    assert (result["checked"], result["kept"], result["new"]) == (1, 1, 0)
+    decision.refresh_from_db()
+    assert decision.status == DecisionStatus.SUGGESTED and decision.facts_version == snapshot.current_version()
+
+
+def test_rerank_ranks_tickets_that_have_no_decision_yet(desk: Any) -> None:
+    result = freshness.queue_rerank()
+    assert result["new"] == 1 and services.latest_decision(desk["ticket"]).recommended == desk["alice"]
+
+
+def test_a_rerank_never_assigns_even_for_trusted_categories(desk: Any) -> None:
+    desk["category"].auto_assign = "on"
+    desk["category"].auto_assign_min_confidence = 0.0
+    desk["category"].save()
+    freshness.queue_rerank()
+    assert not Assignment.objects.exists()
+
+
+def test_the_clock_tick_bumps_when_availability_changes_with_time(desk: Any, time_machine: Any) -> None:
+    start = timezone.now().replace(hour=8, minute=58, second=0, microsecond=0)
+    time_machine.move_to(start, tick=False)
+    for day in range(7):
+        Shift.objects.create(technician=desk["bob"], weekday=day, start=dt.time(9), end=dt.time(17))
+    desk["bob"].timezone = "UTC"
+    desk["bob"].save()
+    freshness.clock_tick()
+    before = snapshot.current_version()
+    time_machine.move_to(start + dt.timedelta(minutes=1), tick=False)
+    assert freshness.clock_tick()["bumped"] == 0
+    time_machine.move_to(start + dt.timedelta(minutes=3), tick=False)  # Bob's shift started at 09:00
+    assert freshness.clock_tick()["bumped"] == before + 1
+
+
+def test_the_clock_tick_restales_a_decision_whose_sla_risk_moved(desk: Any, time_machine: Any) -> None:
+    now = timezone.now()
+    desk["ticket"].sla_due = now + dt.timedelta(hours=8)
+    desk["ticket"].save()
+    decision = services.decision_create(ticket=desk["ticket"], mode="suggest")
+    freshness.clock_tick()
+    time_machine.move_to(now + dt.timedelta(hours=7, minutes=50), tick=False)
+    assert freshness.clock_tick()["risk"] == 1
+    decision.refresh_from_db()
+    assert decision.facts_version is None
+
+
+def test_the_batch_places_the_whole_queue_and_reports_what_a_limit_leaves(desk: Any) -> None:
+    for i in range(3):
+        TicketFactory(external_id=f"80{i}", category=desk["category"])
+    assert len(batch_dispatch(mode="suggest")) == 4
+    limited = batch_dispatch(mode="suggest", limit=2)
+    assert len(limited) == 4
+    assert [r["reason"] for r in limited[2:]] == ["NOT_IN_BATCH", "NOT_IN_BATCH"]
