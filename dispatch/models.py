@@ -3,10 +3,7 @@ makes with their outbox rows for the PSA push."""
 
 from __future__ import annotations
 
-import math
 import uuid
-import zoneinfo
-from datetime import time
 from typing import Any
 
 from django.conf import settings
@@ -16,7 +13,6 @@ from django.db import models
 
 from dispatch.engine.types import (
     DEFAULT_WEIGHTS,
-    FACTORS,
     PRIORITIES,
     RULE_ACTIONS,
     RULE_WHEN_KEYS,
@@ -258,27 +254,21 @@ class DispatchSettings(models.Model):
         obj, _ = cls.objects.get_or_create(pk=1)
         return obj
 
+    SCHEMA_KEYS = (
+        "dispatching_enabled", "dispatching_mode", "max_tickets_per_technician", "workload_calculation_method",
+        "workload_excluded_statuses", "sla_priority_weight", "skill_match_threshold", "allow_overflow_assignment",
+        "business_hours_only", "preferred_tech_priority", "weights", "business_hours",
+    )  # fmt: skip
+
     def clean(self) -> None:
-        errors: dict[str, str] = {}
-        weights = self.weights or {}
-        if not isinstance(weights, dict) or set(weights) != set(FACTORS):
-            errors["weights"] = f"weights must have exactly the keys {', '.join(FACTORS)}"
-        elif any(not isinstance(v, int | float) or v < 0 or v > 1 for v in weights.values()):
-            errors["weights"] = "each weight must be a number between 0 and 1"
-        elif not math.isclose(sum(weights.values()), 1.0, abs_tol=1e-3):
-            errors["weights"] = f"weights must sum to 1 (they sum to {sum(weights.values()):.3f})"
-        bh = self.business_hours or {}
-        try:
-            zoneinfo.ZoneInfo(str(bh.get("timezone", "")))
-            days = bh.get("days", [])
-            if not days or any(not isinstance(d, int) or not 0 <= d <= 6 for d in days):
-                raise ValueError("days must be weekday numbers 0..6 (0 = Monday)")
-            time.fromisoformat(bh["start"])
-            time.fromisoformat(bh["end"])
-        except (KeyError, ValueError, TypeError, zoneinfo.ZoneInfoNotFoundError) as exc:
-            errors["business_hours"] = f"invalid business hours: {exc}"
-        if not isinstance(self.workload_excluded_statuses, list):
-            errors["workload_excluded_statuses"] = "must be a list of status names"
+        """The workspace schema's settings checks (the one settings validator), each problem
+        on the field it is about."""
+        from dispatch.workspace.schema import settings_problems
+
+        errors: dict[str, list[str]] = {}
+        for path, message in settings_problems({k: getattr(self, k) for k in self.SCHEMA_KEYS}):
+            field = path.split(".", 1)[0].split("[", 1)[0]
+            errors.setdefault(field, []).append(message if path == field else f"{path}: {message}")
         if errors:
             raise ValidationError(errors)
 

@@ -764,6 +764,25 @@ def _rule_then(r: _Report, path: str, value: Any) -> Any:
     return then
 
 
+def rule_problems(when: Any, then: Any, path: str = "") -> list[str]:
+    """Every problem with one rule's `when`/`then`, as `path: message` lines. The one rule
+    validator: the importer (through validate_workspace), the rules page and the admin
+    (Rule.clean, via dispatch.rules_validation) all use it."""
+    r = _Report()
+    _rule_when(r, _key(path, "when"), {} if when is None else when)
+    _rule_then(r, _key(path, "then"), then)
+    return [f"{p}: {m}" for p, m in r.problems]
+
+
+def settings_problems(values: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Problems with (some of) the organisational variables, by key path: the checks a
+    workspace file's `settings` gets. The one settings validator: DispatchSettings.clean (so
+    the settings page and the admin) and the importer use it."""
+    r = _Report()
+    _fields(r, "", dict(values), _SETTINGS)
+    return r.problems
+
+
 # Per section: the dataclass, the key that must be unique (casefolded?) and a record check.
 _SECTION_MODEL: dict[str, tuple[type, str, bool, Callable[[_Report, str, dict], None] | None]] = {
     "skills": (Skill, "name", True, None),

@@ -33,7 +33,7 @@ def test_invalid_rule_shows_its_problems(manager_client: Any, db: Any) -> None:
         "action": "save",
     }
     response = manager_client.post(NEW, data)
-    assert response.status_code == 422 and b"when.colour: unknown condition" in response.content
+    assert response.status_code == 422 and b"when.colour: unknown key (allowed: company, tier, category, priority, board, keywords)" in response.content
     assert not Rule.objects.filter(name="Bad").exists()
 
 
