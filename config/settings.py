@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("SWITCHBOARD_VAR_DIR", BASE_DIR / "var"))
@@ -148,6 +149,14 @@ CELERY_TIMEZONE = "UTC"
 # One queue per deployment (or per test session: tests/integration), so a stray worker of
 # another checkout on the same Redis cannot take its tasks.
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "celery")
+# Assignment pushes have a queue of their own, served by its own worker (`-Q push`), so an
+# approval never waits behind a long sync. A worker started without -Q consumes both queues.
+# A deployment with its own CELERY_QUEUE gets its own push queue too ("<queue>.push").
+PSA_PUSH_QUEUE = os.environ.get("CELERY_PUSH_QUEUE") or (
+    "push" if CELERY_TASK_DEFAULT_QUEUE == "celery" else f"{CELERY_TASK_DEFAULT_QUEUE}.push"
+)
+CELERY_TASK_ROUTES = {"psa.tasks.push_assignment": {"queue": PSA_PUSH_QUEUE}}
+CELERY_TASK_QUEUES = (Queue(CELERY_TASK_DEFAULT_QUEUE), Queue(PSA_PUSH_QUEUE))
 
 # The assignment push (psa/outbox.py). The environment overrides exist for the worker tests.
 PSA_PUSH_TIMEOUT = float(os.environ.get("PSA_PUSH_TIMEOUT", "30"))  # seconds per PSA request

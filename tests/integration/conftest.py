@@ -25,6 +25,7 @@ import httpx
 import pytest
 import redis
 from django.conf import settings
+from kombu import Queue
 
 from dispatch.models import Assignment, Decision, Ticket
 from dispatch.services import decision_approve
@@ -37,6 +38,7 @@ from tests.factories import CompanyFactory, TechnicianFactory, TicketFactory, Us
 ROOT = Path(__file__).resolve().parents[2]
 CELERY = ROOT / ".venv" / "bin" / "celery"
 QUEUE = f"sb-it-{uuid.uuid4().hex[:8]}"
+PUSH_QUEUE = f"{QUEUE}.push"  # what config/settings.py derives from CELERY_QUEUE for the workers
 
 # Worker settings for the tests: a short client timeout so "slow" faults are cheap, a retry
 # backoff longer than the slow fault outlives the timeout (so the re-read sees the late write,
@@ -136,6 +138,8 @@ def _repoint_celery(broker_url: str, queue: str) -> None:
     app.__dict__.pop("amqp", None)
     app.conf.broker_url = broker_url
     app.conf.task_default_queue = queue
+    app.conf.task_routes = {"psa.tasks.push_assignment": {"queue": f"{queue}.push"}}
+    app.conf.task_queues = (Queue(queue), Queue(f"{queue}.push"))
     app.conf.task_always_eager = False
 
 
@@ -146,10 +150,12 @@ def celery_broker(redis_server: RedisServer) -> Iterator[str]:
     from config.celery import app
 
     saved = (app.conf.broker_url, app.conf.task_default_queue, app.conf.task_always_eager)
+    routes, queues = app.conf.task_routes, app.conf.task_queues
     _repoint_celery(redis_server.url, QUEUE)
     yield redis_server.url
     _repoint_celery(saved[0], saved[1])
     app.conf.task_always_eager = saved[2]
+    app.conf.task_routes, app.conf.task_queues = routes, queues
 
 
 # ---------------------------------------------------------------- workers
@@ -186,14 +192,18 @@ class Workers:
     logdir: Path
     started: list[Worker] = field(default_factory=list)
 
-    def start(self, *, pool: str = "solo", concurrency: int = 1, env: dict[str, str] | None = None) -> Worker:
-        """A real `celery worker` on this run's queue, against the test database; returns once
-        it answers a ping."""
-        worker = self.spawn(pool=pool, concurrency=concurrency, env=env)
+    def start(
+        self, *, pool: str = "solo", concurrency: int = 1, env: dict[str, str] | None = None, queues: str = ""
+    ) -> Worker:
+        """A real `celery worker` on this run's queues (both, or `queues`), against the test
+        database; returns once it answers a ping."""
+        worker = self.spawn(pool=pool, concurrency=concurrency, env=env, queues=queues)
         self.wait_ready(worker)
         return worker
 
-    def spawn(self, *, pool: str = "solo", concurrency: int = 1, env: dict[str, str] | None = None) -> Worker:
+    def spawn(
+        self, *, pool: str = "solo", concurrency: int = 1, env: dict[str, str] | None = None, queues: str = ""
+    ) -> Worker:
         name = f"sbit-{uuid.uuid4().hex[:6]}@localhost"
         db = settings.DATABASES["default"]
         login = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
@@ -214,7 +224,7 @@ class Workers:
         with log.open("wb") as out:
             proc = subprocess.Popen(
                 [str(CELERY), "-A", "config", "worker", f"--pool={pool}", "--concurrency", str(concurrency),
-                 "-Q", QUEUE, "-n", name, "--without-gossip", "--without-mingle", "--without-heartbeat",
+                 "-Q", queues or f"{QUEUE},{PUSH_QUEUE}", "-n", name, "--without-gossip", "--without-mingle", "--without-heartbeat",
                  "--loglevel", "INFO"],
                 cwd=ROOT,
                 env=environment,

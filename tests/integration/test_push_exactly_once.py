@@ -18,7 +18,7 @@ from psa.tasks import push_assignment, push_pending
 from tests.integration.conftest import (
     HOLD,
     PUSH_MAX_ATTEMPTS,
-    QUEUE,
+    PUSH_QUEUE,
     SLOW_DELAY,
     RedisServer,
     Workers,
@@ -167,10 +167,10 @@ def test_a_push_queued_before_a_redis_restart_is_lost_by_redis_but_not_by_the_ou
     ticket = world.ticket()
     world.approve(ticket)
     broker = redis.Redis.from_url(redis_server.url)
-    assert broker.llen(QUEUE) == 1
+    assert broker.llen(PUSH_QUEUE) == 1  # pushes have a queue of their own
     redis_server.stop()
     redis_server.start()
-    assert broker.llen(QUEUE) == 0  # no persistence: the queued push is gone with the restart
+    assert broker.llen(PUSH_QUEUE) == 0  # no persistence: the queued push is gone with the restart
 
     workers.start()
     # The outbox cannot see into the broker: it takes the push for queued until it is

@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from config.celery import app
@@ -34,9 +35,9 @@ def broker() -> Iterator[None]:
 
 
 def queued() -> int:
-    """Messages waiting in the default queue of the broker."""
+    """Messages waiting in the push queue of the broker (pushes have a queue of their own)."""
     with app.connection_for_write() as conn:
-        return conn.default_channel.queue_declare(app.conf.task_default_queue, passive=True).message_count
+        return conn.default_channel.queue_declare(settings.PSA_PUSH_QUEUE, passive=True).message_count
 
 
 @pytest.fixture
