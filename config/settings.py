@@ -100,6 +100,10 @@ else:
             # locked", and take it when their transaction starts (IMMEDIATE), so two approvals of one
             # ticket serialise as they do on PostgreSQL: one 200, then 409 (tests/dispatch/test_sqlite_concurrency.py).
             "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
+            # Tests use a file too: Django's default in-memory test database shares one cache
+            # between connections, where a second writer fails at once ("table is locked")
+            # instead of waiting as it does on the real file.
+            "TEST": {"NAME": str(VAR_DIR / "test_switchboard.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
