@@ -41,6 +41,9 @@ from skills.models import Shift as ShiftModel
 
 # How far ahead availability data is loaded: enough for "next available" explanations.
 LOOKAHEAD = timedelta(days=14)
+# Candidates a decision stores with breakdowns and reasons (the queue, the document); the counts
+# cover everyone evaluated.
+CANDIDATES_SHOWN = 25
 
 
 def policy_from_settings(
@@ -101,6 +104,7 @@ def load_policy(*, now: datetime, **overrides: Any) -> Policy:
     the desk's typical ticket size."""
     overrides.setdefault("affinity_weights", active_affinity_weights())
     overrides.setdefault("hours_per_ticket", typical_ticket_hours())
+    overrides.setdefault("candidates_shown", CANDIDATES_SHOWN)
     return policy_from_settings(DispatchSettings.load(), RuleModel.objects.filter(enabled=True), now=now, **overrides)
 
 

@@ -104,17 +104,18 @@ def _stale(decision: Decision | None, version: int) -> bool:
 def queue_rerank(*, initiated_by: str = "rerank") -> dict[str, int]:
     """Re-rank every stale ticket on the current facts. Returns counts (checked, kept, new)."""
     from dispatch.services import decision_store
-    from dispatch.snapshot import tech_facts
+    from dispatch.snapshot import table_for, tech_facts
 
     now = timezone.now()
     snap = tech_facts(now)
+    table = table_for(snap)
     policy = load_policy(now=now)
     tickets = stale_tickets(snap.version)
     kept: list[int] = []
     new = 0
     for ticket in tickets:
         facts = ticket_facts(ticket)
-        ranking = engine.rank(facts, snap.techs, policy)
+        ranking = engine.rank(facts, snap.techs, policy, table=table)
         previous: Decision | None = getattr(ticket, "decision", None)
         if same_advice(previous, ranking):
             assert previous is not None

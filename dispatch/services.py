@@ -30,7 +30,7 @@ from dispatch.models import (
     OutboxState,
     Ticket,
 )
-from dispatch.snapshot import facts_changed, tech_facts
+from dispatch.snapshot import facts_changed, table_for, tech_facts
 from skills.models import AutoAssign, Category, Technician
 
 
@@ -176,13 +176,16 @@ def ticket_rank(
     techs: list[TechFacts] | None = None,
     policy_overrides: dict[str, Any] | None = None,
     fact_overrides: dict[str, Any] | None = None,
+    table: Any = None,
 ) -> tuple[Ranking, TicketFacts, list[TechFacts], Any]:
-    """Rank technicians for a ticket without storing anything (queue, what-if, API)."""
+    """Rank technicians for a ticket without storing anything (queue, what-if, API). Without
+    `techs`, on the current facts snapshot with the vectorized engine."""
     policy = load_policy(now=at, **(policy_overrides or {}))
     if techs is None:
-        techs = tech_facts(at).techs
+        snap = tech_facts(at)
+        techs, table = snap.techs, table_for(snap)
     facts = ticket_facts(ticket, **(fact_overrides or {}))
-    ranking = engine.rank(facts, techs, policy, strategy=strategy)
+    ranking = engine.rank(facts, techs, policy, strategy=strategy, table=table)
     return ranking, facts, techs, policy
 
 
@@ -217,10 +220,10 @@ def decision_create(
         policy_overrides = {"override_workload_limit": req.override_workload_limit}
         if req.force_assignment is not None:  # an explicit choice for this ticket beats the desk's scope
             policy_overrides |= {"force_assignment": req.force_assignment, "force_scope": "always"}
-    version = None
+    version, table = None, None
     if techs is None:
         snap = tech_facts(at)
-        techs, version = snap.techs, snap.version
+        techs, version, table = snap.techs, snap.version, table_for(snap)
     ranking, facts, techs, policy = ticket_rank(
         ticket,
         at=at,
@@ -228,6 +231,7 @@ def decision_create(
         techs=techs,
         policy_overrides=policy_overrides,
         fact_overrides=_overrides(req),
+        table=table,
     )
     mode = mode or (req.mode if req else None)
     if req is not None and not req.dispatch_immediately:
@@ -461,27 +465,33 @@ def _chosen_technician(technician_id: str) -> Technician:
     return tech
 
 
-def _unavailability(tech: Technician, techs: list[TechFacts], ranking: Ranking, now: datetime) -> str:
-    """Why `tech` cannot work now, and when they are back ("" when they can): from the same facts
-    and clock as the ranking."""
-    cand = next((c for c in ranking.candidates if c.tech_id == tech.external_id), None)
-    facts = next((t for t in techs if t.id == tech.external_id), None)
-    if cand is None or facts is None:
-        return f"{tech.name} is not among the active technicians"
-    if cand.available:
-        return ""
-    from dispatch.engine.availability import in_intervals, next_available
+def _unavailability(tech: Technician, techs: list[TechFacts], policy: Any, now: datetime) -> str:
+    """Why `tech` cannot work now, and when they are back ("" when they can): the engine's own
+    availability (shifts, time off, on call, business hours) on the same facts and clock."""
+    from dispatch.engine.availability import (
+        in_business_hours,
+        in_intervals,
+        is_available,
+        next_available,
+        on_call_at,
+    )
     from dispatch.engine.explain import format_local
 
-    status = cand.availability_status
+    facts = next((t for t in techs if t.id == tech.external_id), None)
+    if facts is None:
+        return f"{tech.name} is not among the active technicians"
+    ok, status = is_available(facts, now)
+    if ok and policy.business_hours_only and not in_business_hours(policy.business_hours, now):
+        if not on_call_at(facts, now):
+            return f"{tech.name} is not on call and the desk is outside business hours"
+    if ok:
+        return ""
     back = next_available(facts, now) if status in ("off_shift", "time_off") else None
     until = f" until {format_local(back, facts.timezone, now)}" if back else ""
     if status == "time_off":
         iv = in_intervals(facts.time_off, now)
         why = f" ({iv.reason})" if iv is not None and iv.reason else ""
         return f"{tech.name} is on time off{why}{until}"
-    if status == "outside_business_hours":
-        return f"{tech.name} is not on call and the desk is outside business hours"
     return f"{tech.name} is off shift{until}" if until else f"{tech.name} is off shift (no shift in the next two weeks)"
 
 
@@ -517,7 +527,9 @@ def decision_approve(
             raise AssignmentConflict(ticket, decision)
         started = timezone.now()
         snap = tech_facts(started)
-        fresh, facts, techs, policy = ticket_rank(ticket_queryset().get(pk=ticket.pk), at=started, techs=snap.techs)
+        fresh, facts, techs, policy = ticket_rank(
+            ticket_queryset().get(pk=ticket.pk), at=started, techs=snap.techs, table=table_for(snap)
+        )
         if decision is None:
             decision = decision_store(
                 ticket=ticket, ranking=fresh, facts=facts, techs=techs, policy=policy, mode="suggest",
@@ -534,7 +546,7 @@ def decision_approve(
             )  # fmt: skip
             old_tech = decision.recommended
             assert old_tech is not None
-            changed = (decision, new, _unavailability(old_tech, techs, fresh, started))
+            changed = (decision, new, _unavailability(old_tech, techs, policy, started))
         else:
             chosen_id = technician_id or recommended_id
             if not chosen_id:
@@ -543,7 +555,7 @@ def decision_approve(
             override = chosen_id != recommended_id
             if override and not reason:
                 raise ApprovalError("reason: required when choosing a technician other than the suggestion")
-            absent = _unavailability(tech, techs, fresh, started)
+            absent = _unavailability(tech, techs, policy, started)
             if absent and not assign_anyway:
                 raise TechnicianUnavailable(tech, absent)
             if absent and not reason:

@@ -26,6 +26,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from dispatch.engine.types import TechFacts
+from dispatch.engine.vector import TechTable
 from dispatch.facts import build_people_facts, build_tech_facts, current_loads, with_loads
 from dispatch.models import DispatchSettings, FactsState
 
@@ -103,6 +104,17 @@ def _people(epoch: str, people_version: int, now: datetime) -> tuple[datetime, l
     cache.set(key, (now, built), CACHE_SECONDS)
     _MEMO["people"] = ((epoch, people_version), now, built)
     return now, built
+
+
+def table_for(snap: Snapshot) -> TechTable:
+    """The vectorized engine's table of a snapshot, built once per snapshot in each process (it
+    memoizes per kind of ticket and per minute, so it is worth keeping; it is not shared)."""
+    memo = _MEMO.get("table")
+    if memo is not None and memo[0] is snap:
+        return memo[1]
+    table = TechTable(snap.techs)
+    _MEMO["table"] = (snap, table)
+    return table
 
 
 # ---------------------------------------------------------------- writers

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from . import explain
 from .affinity import affinities, affinity_reason, blend_affinity
@@ -95,6 +96,16 @@ class Evaluation:
     shown_weights: tuple[float, ...] = ()  # effective weights in FACTORS order, rounded for display
     weight_list: tuple[float, ...] = ()  # effective weights in FACTORS order
     force: bool = True  # may this ticket go below the skill threshold (forces_below_threshold)
+    # Counts over every technician when `drafts` holds only some (the vectorized path): keys
+    # "min_seniority" (blocked by it) and "busy" (available, hard filters passed, at capacity).
+    tallies: dict[str, int] | None = None
+
+    def tally(self, name: str) -> int:
+        if self.tallies is not None:
+            return self.tallies[name]
+        if name == "min_seniority":
+            return sum(1 for d in self.drafts if "min_seniority" in d.blocked)
+        return sum(1 for d in self.drafts if d.hard_ok and d.available and d.at_capacity)
 
     @property
     def held(self) -> bool:
@@ -395,9 +406,10 @@ def decide(
     ordered = _ordered(ev, chosen)
     runner_up = next((d for d in ordered[1:] if d.tier is not None), None) if chosen else None
     level, value = explain.confidence(chosen, runner_up, bool(ev.required)) if chosen else ("low", 0.0)
+    shown = ordered if policy.candidates_shown is None else ordered[: max(1, policy.candidates_shown)]
     candidates = tuple(
         _candidate(d, ev, "" if d is chosen else explain.not_selected(d, chosen, ev, error, batch_note))
-        for d in ordered
+        for d in shown
     )
     escalate = ev.effects.escalate_to or ((policy.escalation_email or None) if (breached or error) else None)
     return Ranking(
@@ -449,9 +461,21 @@ def disabled_ranking(ticket: TicketFacts, policy: Policy, strategy: str | None) 
 
 
 def rank(
-    ticket: TicketFacts, techs: Sequence[TechFacts], policy: Policy, strategy: str | None = None
+    ticket: TicketFacts,
+    techs: Sequence[TechFacts],
+    policy: Policy,
+    strategy: str | None = None,
+    table: Any = None,
 ) -> Ranking:
-    """Rank every technician for one ticket and select one, or say precisely why not."""
+    """Rank every technician for one ticket and select one, or say precisely why not.
+
+    `table` (a vector.TechTable built on `techs`) scores everyone at once with numpy and writes
+    reasons only for the candidates shown; without it, every technician is evaluated one by one
+    (the reference the vectorized path is tested against)."""
     if not policy.dispatching_enabled:
         return disabled_ranking(ticket, policy, strategy)
+    if table is not None:
+        from .vector import rank_vector
+
+        return rank_vector(ticket, table, policy, strategy)
     return decide(evaluate(ticket, techs, policy, strategy))

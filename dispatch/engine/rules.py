@@ -214,11 +214,7 @@ def _configured(ev: Evaluation, assign_outcome: str, overflow_used: bool) -> lis
         if rule.then.get("assign_to") and first is not None and rule is not first:
             out.append(RuleApplied(rule.name, False, f"Not applied: rule '{first.name}' already assigns"))
             continue
-        below = (
-            sum(1 for d in ev.drafts if "min_seniority" in d.blocked)
-            if rule.name == fx.min_seniority_rule
-            else 0
-        )
+        below = ev.tally("min_seniority") if rule.name == fx.min_seniority_rule else 0
         outcome = assign_outcome if rule is first else ""
         applied = rule is not first or outcome.startswith("Assigned")
         impact = rule_impact(rule, below_seniority=below, assign_outcome=outcome, overflow_used=overflow_used)
@@ -268,7 +264,7 @@ def _sla_boost(ev: Evaluation) -> RuleApplied | None:
 
 def _workload_balancing(ev: Evaluation) -> RuleApplied | None:
     """workload_balancing: available technicians at capacity and what happened to them."""
-    busy = sum(1 for d in ev.drafts if d.hard_ok and d.available and d.at_capacity)
+    busy = ev.tally("busy")
     if not busy:
         return None
     if ev.policy.override_workload_limit:

@@ -234,6 +234,9 @@ class Policy:
     # Fitted history-affinity weights (dispatch.engine.affinity.AFFINITY_FEATURES order), from the
     # active model version; empty: the skill factor uses the skills matrix and experience alone.
     affinity_weights: tuple[float, ...] = ()
+    # How many ranked candidates a Ranking carries with their breakdowns and reasons (the selected
+    # one first); None: all. `counts` always covers every technician evaluated.
+    candidates_shown: int | None = None
     # For round robin: the technician ids in rotation order (most recently assigned last).
     # When empty, round robin orders by TechFacts.last_assigned_at.
 
