@@ -44,7 +44,9 @@ def _details() -> dict[str, Any]:
         c.name: (round((now - c.last_sync_at).total_seconds()) if c.last_sync_at else None)
         for c in PsaConnection.objects.filter(enabled=True).only("name", "last_sync_at")
     }
-    return {"outbox": backlog, "psa_last_sync_seconds_ago": syncs}
+    from psa.reconcile import latest_reconciliations
+
+    return {"outbox": backlog, "psa_last_sync_seconds_ago": syncs, "psa_owner_reconciliation": latest_reconciliations()}
 
 
 @never_cache

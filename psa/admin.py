@@ -8,7 +8,7 @@ from django.http import HttpRequest
 
 from psa import sync
 from psa.backends.base import PsaError
-from psa.models import MemberMapping, PsaConnection, WebhookEvent
+from psa.models import MemberMapping, OwnerReconciliation, PsaConnection, WebhookEvent
 
 
 class PsaConnectionForm(forms.ModelForm):
@@ -135,3 +135,19 @@ class WebhookEventAdmin(admin.ModelAdmin):
         "processed_at",
         "payload",
     )
+
+
+@admin.register(OwnerReconciliation)
+class OwnerReconciliationAdmin(admin.ModelAdmin):
+    """Read-only: each comparison of open tickets' owners with the PSA (psa/reconcile.py)."""
+
+    list_display = ("connection", "ran_at", "trigger", "checked", "in_step", "pushed", "mirrored", "created",
+                    "in_flight", "error")  # fmt: skip
+    list_filter = ("connection", "trigger")
+    readonly_fields = [f.name for f in OwnerReconciliation._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -12,6 +12,7 @@ from typing import Any
 from dispatch.models import Ticket
 from psa.management.commands.psa_connect import connection_first_sync, connection_upsert
 from psa.models import PsaConnection
+from psa.reconcile import owners_reconcile
 from psa.simulator import serve_in_thread
 from psa.simulator.base import SimServer
 from psa.simulator.cli import DEFAULT_CREDENTIALS, DEFAULT_PORTS
@@ -54,6 +55,13 @@ def demo_psa_start(
     Ticket.objects.filter(connection=connection).exclude(external_id__in=seeded).delete()
     connection.refresh_from_db()
     connection_first_sync(connection, write)
+    # The new simulator starts from the workspace: owners set here since (pushed to the previous,
+    # now gone, simulator) are pushed again, and whatever it says otherwise is mirrored.
+    run = owners_reconcile(connection_id=connection.pk, trigger="start")
+    write(
+        f"Owners compared with the simulator: {run.in_step} in step, {run.pushed} pushed again, "
+        f"{run.mirrored} mirrored, {run.created} new."
+    )
     return DemoPsa(vendor, server, url, connection)
 
 

@@ -162,3 +162,26 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.connection_id}:{self.dedupe_key}"
+
+
+class OwnerReconciliation(models.Model):
+    """One comparison of the owners of a connection's open tickets with the PSA's
+    (psa.reconcile.owners_reconcile): what was in step, pushed again, or mirrored."""
+
+    connection = models.ForeignKey(PsaConnection, on_delete=models.CASCADE, related_name="reconciliations")
+    ran_at = models.DateTimeField(db_index=True)
+    trigger = models.CharField(max_length=20, default="schedule")  # start | schedule | manual
+    checked = models.PositiveIntegerField(default=0)
+    in_step = models.PositiveIntegerField(default=0)
+    pushed = models.PositiveIntegerField(default=0)  # our assignment was not in the PSA: pushed again
+    mirrored = models.PositiveIntegerField(default=0)  # the PSA's owner (or closing) taken over
+    created = models.PositiveIntegerField(default=0)  # open in the PSA, unknown here: read in
+    in_flight = models.PositiveIntegerField(default=0)  # our push is on its way: left alone
+    error = models.TextField(blank=True)
+    details = models.JSONField(default=list)  # [{"ticket", "action", "ours", "psa"}]
+
+    class Meta:
+        ordering = ["-ran_at"]
+
+    def __str__(self) -> str:
+        return f"{self.connection.name} at {self.ran_at:%Y-%m-%d %H:%M}: {self.pushed} pushed, {self.mirrored} mirrored"

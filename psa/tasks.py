@@ -9,7 +9,7 @@ from typing import Any
 from celery import shared_task
 from django.core.cache import cache
 
-from psa import outbox, sync, webhooks
+from psa import outbox, reconcile, sync, webhooks
 from psa.backends.base import PsaError
 
 
@@ -108,3 +108,21 @@ def process_webhook_event(event_id: int) -> str:
         if exc.retryable:
             raise RetryablePsaError(exc.message) from exc
         return f"failed: {exc.message}"
+
+
+@shared_task(acks_late=True, time_limit=600, soft_time_limit=540, **RETRY)
+def reconcile_owners(connection_id: int, trigger: str = "schedule") -> str:
+    def run(connection_id: int) -> str:
+        result = reconcile.owners_reconcile(connection_id=connection_id, trigger=trigger)
+        return f"{result.pushed} pushed, {result.mirrored} mirrored, {result.created} new"
+
+    return str(_run("owners", connection_id, run))
+
+
+@shared_task(acks_late=True, time_limit=60)
+def reconcile_all_owners(trigger: str = "schedule") -> int:
+    """Beat (every 10 minutes) and beat start (config/celery.py)."""
+    ids = sync.enabled_connection_ids()
+    for connection_id in ids:
+        reconcile_owners.delay(connection_id, trigger)
+    return len(ids)
