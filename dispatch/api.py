@@ -20,7 +20,7 @@ from ninja.security import HttpBearer
 from pydantic import BaseModel, ConfigDict
 
 from accounts.models import ApiToken, hash_token
-from dispatch import services
+from dispatch import selectors, services
 from dispatch.api_input import (
     ApproveIn,
     BatchIn,
@@ -163,6 +163,18 @@ def assignment_conflict(request: HttpRequest, exc: services.AssignmentConflict) 
     )
 
 
+@api.exception_handler(services.SuggestionChanged)
+def suggestion_changed(request: HttpRequest, exc: services.SuggestionChanged) -> HttpResponse:
+    new = exc.new
+    return error(
+        409,
+        "SUGGESTION_CHANGED",
+        str(exc),
+        decision_id=new.pk,
+        recommended_technician=new.recommended.external_id if new.recommended else None,
+    )
+
+
 @api.exception_handler(services.ApprovalError)
 def approval_error(request: HttpRequest, exc: services.ApprovalError) -> HttpResponse:
     return error(409 if getattr(exc, "status", 400) == 409 else 400, exc.code, str(exc))
@@ -219,7 +231,7 @@ class ClassifyOut(Schema):
 
 
 ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 413: ErrorOut}
-TicketPath = Annotated[TicketId, Path(description="The PSA ticket id")]  # type: ignore[valid-type]
+TicketPath = Annotated[TicketId, Path(description="The PSA ticket id", examples=["12345"])]  # type: ignore[valid-type]
 DecisionPath = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
@@ -244,7 +256,9 @@ def ticket_candidates(request: HttpRequest, ticket_id: TicketPath) -> Any:
     if ticket is None:
         raise ApiError(404, "NOT_FOUND", f"ticket_id: no ticket {ticket_id!r}")
     decision = services.latest_decision(ticket)
-    if decision is None or decision.status == DecisionStatus.SUPERSEDED:
+    stale = ticket.assigned_to_id is None and selectors.decision_stale(decision)
+    if decision is None or decision.status == DecisionStatus.SUPERSEDED or stale:
+        # facts changed since (time off, a shift, workload): never answer with a stale suggestion
         decision = services.decision_create(ticket=ticket, mode="suggest", initiated_by=f"api:{request.user}")
     return {
         "ticket_id": ticket.external_id,
@@ -269,8 +283,9 @@ def ticket_approve(request: HttpRequest, ticket_id: TicketPath, body: ApproveIn)
     if ticket is None:
         raise ApiError(404, "NOT_FOUND", f"ticket_id: no ticket {ticket_id!r}")
     decision = services.decision_approve(
-        ticket=ticket, user=request.user, technician_id=body.technician_id, reason=body.reason or ""
-    )
+        ticket=ticket, user=request.user, technician_id=body.technician_id, reason=body.reason or "",
+        assign_anyway=body.assign_anyway,
+    )  # fmt: skip
     return services.decision_document(decision)
 
 

@@ -39,7 +39,6 @@ MODES = ("suggest", "assign")
 # The engine adds and subtracts days and weeks around these instants; a year outside this
 # range overflows Python's datetime (years 1..9999) somewhere on the way.
 YEARS = (1900, 2999)
-MAX_TEXT = 100_000  # a ticket description; the whole body is bounded by DATA_UPLOAD_MAX_MEMORY_SIZE
 
 
 class InvalidTicketData(Exception):
@@ -110,6 +109,9 @@ def parse_instant(value: str) -> datetime:
     return parsed
 
 
+# A description (a text column) is bounded only by the whole body's size (DATA_UPLOAD_MAX_MEMORY_SIZE).
+LongText = Annotated[StrictStr, AfterValidator(_no_nul)]
+
 Instant = Annotated[
     StrictStr,
     Field(max_length=64, json_schema_extra={"format": "date-time"}),
@@ -141,13 +143,24 @@ class DispatchIn(InputSchema):
     required for a ticket that is not known yet (ticket_category may be inferred from
     subject/description)."""
 
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        json_schema_extra={"examples": [
+            {"ticket_id": "12345", "mode": "suggest"},
+            {"ticket_id": "77001", "ticket_category": "Email Support", "ticket_priority": "Critical",
+             "ticket_board": "Service Desk", "company_id": "acme", "subject": "CEO mailbox down",
+             "sla_due_date": "2026-12-01T18:00:00Z"},
+        ]},
+    )  # fmt: skip
+
     ticket_id: TicketId  # type: ignore[valid-type]
     ticket_category: Name(100) | None = None  # type: ignore[valid-type]
     ticket_priority: _one_of(PRIORITIES, fold=True) | None = None  # type: ignore[valid-type]
     ticket_board: Name(100) | None = None  # type: ignore[valid-type]
     company_id: Name(100) | None = None  # type: ignore[valid-type]
     subject: Text(500) | None = None  # type: ignore[valid-type]
-    description: Text(MAX_TEXT) | None = None  # type: ignore[valid-type]
+    description: LongText | None = None
     required_skills: Names | None = None
     sla_due_date: Instant | None = None
     customer_preferred_tech: TechnicianId | None = None  # type: ignore[valid-type]
@@ -239,8 +252,16 @@ def _with(title: str, errors: list[Any], extra: list[InitErrorDetails]) -> Valid
 
 
 class ApproveIn(InputSchema):
+    model_config = ConfigDict(
+        extra="forbid", strict=True,
+        json_schema_extra={"examples": [{}, {"technician_id": "tech-mike", "reason": "closer to the site"}]},
+    )  # fmt: skip
     technician_id: TechnicianId | None = None  # type: ignore[valid-type]
     reason: Text(2000) | None = None  # type: ignore[valid-type]
+    assign_anyway: bool = Field(
+        False,
+        description="Assign technician_id even though they cannot work now (time off, off shift); needs a reason",
+    )
 
 
 class ClassifyIn(InputSchema):
@@ -257,7 +278,7 @@ class ClassifyIn(InputSchema):
         },
     )
     subject: Text(500) | None = None  # type: ignore[valid-type]
-    description: Text(MAX_TEXT) | None = None  # type: ignore[valid-type]
+    description: LongText | None = None
 
     @model_validator(mode="after")
     def _some_text(self) -> ClassifyIn:
