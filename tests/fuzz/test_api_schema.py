@@ -21,7 +21,14 @@ from schemathesis.checks import (
 
 from accounts.models import ApiToken, Role
 from dispatch import services
-from tests.factories import CategoryFactory, CompanyFactory, SkillFactory, TechnicianFactory, TicketFactory, UserFactory
+from tests.factories import (
+    CategoryFactory,
+    CompanyFactory,
+    SkillFactory,
+    TechnicianFactory,
+    TicketFactory,
+    UserFactory,
+)
 
 MAX_EXAMPLES = 60
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
