@@ -56,6 +56,8 @@ class ApprovalError(Exception):
 class TechnicianUnavailable(ApprovalError):
     """The technician chosen cannot work now (time off, off shift, outside business hours)."""
 
+    status = 409
+
     def __init__(self, tech: Technician, why: str) -> None:
         super().__init__(
             f"technician_id: selected technician went offline before assignment: {why}. "
