@@ -79,6 +79,10 @@ TEXT_MAX = 100_000  # descriptions
 YEARS = (1900, 2999)  # dates the engine can add days and weeks to without overflowing
 MAX_DEPTH = 32  # nesting of objects and lists; a workspace needs 5
 MAX_BYTES = 5_000_000  # a workspace file (the upload page and import_workspace; --max-bytes)
+# Records per section: far above a large MSP's desk (500 technicians, 10,000 open tickets),
+# low enough that an import stays in seconds (200,000 skills took 54 s).
+SECTION_MAX = {"skills": 10_000, "categories": 10_000, "technicians": 10_000, "sla_policies": 1_000,
+               "companies": 100_000, "rules": 1_000, "tickets": 100_000, "history": 1_000_000}  # fmt: skip
 
 
 # --------------------------------------------------------------------------- dataclasses
@@ -805,6 +809,9 @@ def _section(r: _Report, doc: Mapping[str, Any], section: str) -> list[tuple[int
         return []
     if not isinstance(value, list):
         _expected(r, section, "a list", value)
+        return []
+    if len(value) > SECTION_MAX[section]:
+        r(section, f"{len(value)} records, at most {SECTION_MAX[section]} allowed")
         return []
     records: list[tuple[int, dict]] = []
     seen: dict[Any, int] = {}  # identity key -> index of the record that first used it

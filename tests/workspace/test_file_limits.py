@@ -168,3 +168,9 @@ def test_the_upload_page_refuses_a_file_over_the_limit(manager_client: Any, sett
     response = _upload(manager_client, json.dumps({"skills": [{"name": "Exchange"}] * 5}).encode(), "desk.json")
     assert response.status_code == 400 and b"larger than the 50 allowed" in response.content
     assert not Skill.objects.exists()
+
+
+def test_too_many_records_in_a_section_are_refused_at_once() -> None:
+    with pytest.raises(WorkspaceError) as exc:
+        validate_workspace({"skills": [{"name": f"s{i}"} for i in range(10_001)]})
+    assert str(exc.value) == "skills: 10001 records, at most 10000 allowed"
