@@ -483,29 +483,43 @@ def _skills_store(tech: Technician, skills: dict[str, str]) -> int:
 def _time_off_store(
     connection: PsaConnection, by_member: dict[str, int], rows: list[Any], window: tuple[datetime, datetime]
 ) -> tuple[int, int]:
-    """(added, removed). The PSA owns the time off it reports: rows are tagged with the
-    connection, and a tagged row of a mapped technician that overlaps the window the PSA was
-    asked about but is no longer reported (cancelled there) is deleted. A row with the same
-    technician and times that was entered here is adopted (the PSA reports it too); other time off
-    entered in Switchboard, rows outside the window and unmapped technicians' rows are left alone."""
+    """(added, removed). One entry per real absence, whatever its sources: a PSA row is stored in
+    the entry of the same technician it overlaps (imported from a workspace, entered here, or
+    synced before with other times, e.g. Autotask's per-day rows merged differently), which
+    takes the PSA's times and is tagged with the connection; further entries it overlaps are
+    the same absence counted twice and are removed. The PSA owns what it reports: a tagged
+    row of a mapped technician that overlaps the window the PSA was asked about but is no
+    longer reported (cancelled there) is deleted. Time off entered here that no PSA row
+    overlaps, rows outside the window and unmapped technicians' rows are left alone."""
     source = f"psa:{connection.pk}"
-    added, seen = 0, set()
-    for row in rows:
+    added, removed, seen = 0, 0, set()
+    for row in sorted(rows, key=lambda r: (r.member_external_id, r.start)):
         tech_id = by_member.get(row.member_external_id)
         if tech_id is None or row.end <= row.start:
             continue
-        off, created = TimeOff.objects.get_or_create(
-            technician_id=tech_id, start=row.start, end=row.end,
-            defaults={"reason": (row.reason or "")[:200], "source": source},
-        )  # fmt: skip
-        if not created and off.source != source:
-            TimeOff.objects.filter(pk=off.pk).update(source=source)
-        added += created
-        seen.add(off.pk)
+        same = list(
+            TimeOff.objects.filter(technician_id=tech_id, start__lt=row.end, end__gt=row.start)
+            .filter(Q(source="") | Q(source=source))
+            .exclude(pk__in=seen)
+            .order_by("start", "pk")
+        )
+        exact = next((o for o in same if (o.start, o.end) == (row.start, row.end)), None)
+        keep = exact or (same[0] if same else None)
+        if keep is None:
+            keep = TimeOff.objects.create(
+                technician_id=tech_id, start=row.start, end=row.end, reason=(row.reason or "")[:200], source=source
+            )
+            added += 1
+        elif (keep.start, keep.end, keep.source) != (row.start, row.end, source):
+            TimeOff.objects.filter(pk=keep.pk).update(start=row.start, end=row.end, source=source)
+        duplicates = [o.pk for o in same if o.pk != keep.pk]
+        if duplicates:
+            removed += TimeOff.objects.filter(pk__in=duplicates).delete()[0]
+        seen.add(keep.pk)
     stale = TimeOff.objects.filter(
         source=source, technician_id__in=set(by_member.values()), end__gt=window[0], start__lt=window[1]
     ).exclude(pk__in=seen)
-    removed, _ = stale.delete()
+    removed += stale.delete()[0]
     return added, removed
 
 
