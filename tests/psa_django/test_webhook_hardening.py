@@ -163,3 +163,11 @@ def test_a_ticket_id_with_nul_is_refused() -> None:
     headers = {"X-Hook-Signature": "sha1=" + base64.b64encode(digest).decode()}
     receipt = webhook_receive(connection_name="h-autotask", headers=headers, body=body)
     assert receipt.status == 400 and not WebhookEvent.objects.exists()
+
+
+def test_a_body_over_the_upload_limit_is_413_in_the_error_shape(settings: Any) -> None:
+    settings.DEBUG = False  # it was Django's HTML 400 without DEBUG (and a 500 with it)
+    _connection("autotask")
+    response = _post("autotask", b'{"Id": "' + b"1" * 2_700_000 + b'"}')
+    assert response.status_code == 413 and response.json()["error_details"]["message"].startswith("body:")
+    assert not WebhookEvent.objects.exists()
