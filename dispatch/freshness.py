@@ -43,9 +43,14 @@ KEEPABLE = (DecisionStatus.SUGGESTED, DecisionStatus.SHADOW, DecisionStatus.FAIL
 def schedule_rerank(countdown: float = 0.3) -> bool:
     """Enqueue one re-rank unless one is already waiting; True when enqueued. A broker that is
     down is logged, not raised: the writer's change is committed, and the minute tick re-ranks."""
+    from config.celery import app
+    from dispatch.tasks import rerank_queue
+
+    if app.conf.task_always_eager:  # the embedded demo: re-rank in-process, right after the commit
+        rerank_queue.apply()
+        return True
     if not cache.add(SCHEDULED_KEY, 1, timeout=60):
         return False
-    from dispatch.tasks import rerank_queue
 
     try:
         rerank_queue.apply_async(countdown=countdown)

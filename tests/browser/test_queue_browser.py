@@ -227,3 +227,40 @@ def test_a_technician_calling_in_sick_strands_their_tickets_on_the_open_queue(
     expect(page.locator("#stranded-notice")).to_have_count(0)
     held.refresh_from_db()
     assert held.assigned_to == desk["carol"]
+
+
+def _sick(tech: Any) -> None:
+    from django.utils import timezone
+
+    from skills.models import TimeOff
+
+    now = timezone.now()
+    TimeOff.objects.create(technician=tech, start=now - timedelta(minutes=5), end=now + timedelta(days=1), reason="Sick")
+
+
+def test_sick_leave_entered_while_the_queue_is_open_changes_the_row_within_a_poll(
+    open_as: Any, desk: dict[str, Any], eager: None
+) -> None:
+    page = open_as(desk["dana"])
+    approve = row(page, desk["ticket"]).locator("[data-action=approve]")
+    expect(approve).to_have_attribute("title", re.compile("Alice Expert"))
+    _sick(desk["alice"])  # a manager enters it elsewhere; the re-rank runs after the commit
+    expect(approve).to_have_attribute("title", re.compile("Carol Middle"), timeout=12_000)  # one poll, no reload
+    approve.click()
+    expect(row(page, desk["ticket"])).to_contain_text("Assigned to Carol Middle")
+    desk["ticket"].refresh_from_db()
+    assert desk["ticket"].assigned_to == desk["carol"]
+
+
+def test_approve_never_assigns_the_absent_technician_before_the_re_rank_lands(
+    open_as: Any, desk: dict[str, Any]
+) -> None:
+    page = open_as(desk["dana"])
+    r = row(page, desk["ticket"])
+    _sick(desk["alice"])  # no worker here: the row is marked until its new ranking arrives
+    expect(r).to_contain_text("re-ranking…", timeout=12_000)
+    r.locator("[data-action=approve]").click()
+    expect(r).to_contain_text("The suggestion changed before approval (Alice Expert is on time off (Sick)")
+    expect(r.locator("[data-action=approve]")).to_have_attribute("title", re.compile("Carol Middle"))
+    desk["ticket"].refresh_from_db()
+    assert desk["ticket"].assigned_to is None
