@@ -219,7 +219,9 @@ class AutotaskBackend(PsaBackend):
                         updated_at=parse_datetime(
                             d.get("lastActivityDate") or d.get("lastTrackedModificationDateTime")
                         ),
-                        sla_due=parse_datetime(d.get("dueDateTime")),
+                        # The SLA's resolution deadline; dueDateTime is the ticket's own due date,
+                        # the fallback for a ticket without an SLA.
+                        sla_due=parse_datetime(d.get("resolvedDueDateTime") or d.get("dueDateTime")),
                         estimated_hours=float(hours) if hours is not None else None,
                         closed=str(d.get("status")) == str(COMPLETE_STATUS) or bool(d.get("completedDate")),
                         category=issue_types.get(str(d.get("issueType"))),

@@ -574,7 +574,7 @@ class AutotaskApp(SimulatorApp):
             "ticketCategory": 3,
             "source": -2,
             "createDate": at_date(t.created_at),
-            "dueDateTime": at_date(t.sla_due),
+            "dueDateTime": at_date(t.meta.get("due_date") or t.sla_due),  # the ticket's own due date
             "resolvedDueDateTime": at_date(t.sla_due),  # the SLA's resolution deadline
             "lastActivityDate": at_date(t.updated_at),
             "lastTrackedModificationDateTime": at_date(t.updated_at),
@@ -809,8 +809,8 @@ class AutotaskApp(SimulatorApp):
                 changes["category"] = (
                     self._picklist_value("Tickets", "issueType", value) if value is not None else None
                 )
-            elif name == "dueDateTime":
-                changes["sla_due"] = parse_dt(value)
+            elif name == "dueDateTime":  # the ticket's due date; the SLA's deadlines are read-only
+                changes["meta"] = {**changes.get("meta", {}), "due_date": parse_dt(value)}
             elif name == "estimatedHours":
                 changes["estimated_hours"] = value
             else:
@@ -825,7 +825,7 @@ class AutotaskApp(SimulatorApp):
                 raise HttpError(
                     400, f"The resource and role {role_id} are not associated with a Service Desk queue."
                 )
-            changes["meta"] = {"role_id": ROLE_ID}
+            changes["meta"] = {**changes.get("meta", {}), "role_id": ROLE_ID}
         return changes
 
     def create_ticket(self, req: SimRequest) -> Response:

@@ -12,7 +12,7 @@ import pytest
 
 from psa.simulator.autotask import API_PREFIX as AT
 from psa.simulator.connectwise import API_PREFIX as CW
-from tests.psa.conftest import CREDENTIALS, Receiver, Sim, start_sim
+from tests.psa.conftest import CREDENTIALS, Receiver, Sim, make_backend, start_sim
 
 
 @pytest.fixture
@@ -181,3 +181,16 @@ def test_a_connectwise_note_and_callback_bind_any_case(sim_of: Any) -> None:
     assert (note.status_code, hook.status_code) == (201, 201), (note.text, hook.text)
     assert [n["text"] for n in sim.ticket("12345")["notes"]] == ["Hello"]
     assert json.loads(hook.text)["url"] == "http://127.0.0.1:9/h"
+
+
+def test_autotask_sla_due_is_the_slas_resolution_deadline_not_the_tickets_due_date(sim_of: Any) -> None:
+    sim = sim_of("autotask")
+    api = autotask_client(sim)
+    backend = make_backend(sim)
+    sla_due = backend.get_ticket("12345").sla_due
+
+    api.patch("/Tickets", json={"id": 12345, "dueDateTime": "2031-01-01T00:00:00.000Z"})
+    api.patch("/Tickets", json={"id": 12347, "dueDateTime": "2031-01-01T00:00:00.000Z"})
+
+    assert sla_due is not None and backend.get_ticket("12345").sla_due == sla_due
+    assert str(backend.get_ticket("12347").sla_due) == "2031-01-01 00:00:00+00:00"  # no SLA: the due date
