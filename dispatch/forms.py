@@ -204,6 +204,14 @@ class SettingsForm(forms.Form):
         return self._proposed
 
 
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [k for k, _ in pairs]
+    duplicates = sorted({k for k in keys if keys.count(k) > 1})
+    if duplicates:
+        raise ValueError(f"duplicate key {duplicates[0]!r}")
+    return dict(pairs)
+
+
 class JSONObjectField(forms.CharField):
     widget = forms.Textarea(attrs={"rows": 3, "spellcheck": "false", "class": "code"})
 
@@ -217,11 +225,15 @@ class JSONObjectField(forms.CharField):
         if not text:
             return {}
         try:
-            parsed = json.loads(text)
+            parsed = json.loads(text, object_pairs_hook=_no_duplicate_keys)
         except json.JSONDecodeError as exc:
             raise ValidationError(
                 f"Not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
             ) from exc
+        except RecursionError:
+            raise ValidationError("Not accepted: nested too deeply") from None
+        except ValueError as exc:  # a key given twice
+            raise ValidationError(f"Not accepted: {exc}") from None
         if not isinstance(parsed, dict):
             raise ValidationError('Must be a JSON object, e.g. {"priority": "Critical"}')
         return parsed

@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from accounts.admin_site import SafeJSONField
 from psa import sync
 from psa.backends.base import PsaError
 from psa.models import MemberMapping, OwnerReconciliation, PsaConnection, WebhookEvent
@@ -14,7 +15,7 @@ from psa.models import MemberMapping, OwnerReconciliation, PsaConnection, Webhoo
 class PsaConnectionForm(forms.ModelForm):
     """Credentials and the webhook secret are write-only: stored encrypted, never shown back."""
 
-    credentials_json = forms.JSONField(
+    credentials_json = SafeJSONField(
         required=False,
         label="Credentials",
         help_text="A JSON object, stored encrypted and never displayed; leave empty to keep the current credentials",

@@ -772,6 +772,10 @@ def rule_problems(when: Any, then: Any, path: str = "") -> list[str]:
     """Every problem with one rule's `when`/`then`, as `path: message` lines. The one rule
     validator: the importer (through validate_workspace), the rules page and the admin
     (Rule.clean, via dispatch.rules_validation) all use it."""
+    for part, value in (("when", when), ("then", then)):
+        too_deep = _too_deep(value)
+        if too_deep is not None:
+            return [f"{_key(_key(path, part), too_deep) if too_deep else _key(path, part)}: nested deeper than {MAX_DEPTH} levels"]
     r = _Report()
     _rule_when(r, _key(path, "when"), {} if when is None else when)
     _rule_then(r, _key(path, "then"), then)
@@ -782,6 +786,9 @@ def settings_problems(values: Mapping[str, Any]) -> list[tuple[str, str]]:
     """Problems with (some of) the organisational variables, by key path: the checks a
     workspace file's `settings` gets. The one settings validator: DispatchSettings.clean (so
     the settings page and the admin) and the importer use it."""
+    too_deep = _too_deep(dict(values))
+    if too_deep is not None:
+        return [(too_deep, f"nested deeper than {MAX_DEPTH} levels")]
     r = _Report()
     _fields(r, "", dict(values), _SETTINGS)
     return r.problems
@@ -1054,6 +1061,23 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def loads_json(text: str | bytes, name: str = "") -> Any:
+    """json.loads for configuration: duplicate keys and nesting deeper than MAX_DEPTH are a
+    WorkspaceError (path = `name`) rather than a silent merge or a RecursionError."""
+    try:
+        doc = json.loads(text, object_pairs_hook=_no_duplicates)
+    except _DuplicateKey as exc:
+        raise WorkspaceError([(name, f"duplicate key {_show(exc.args[0])} in an object")]) from exc
+    except json.JSONDecodeError as exc:
+        raise WorkspaceError([(name, f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")]) from exc
+    except RecursionError as exc:
+        raise WorkspaceError([(name, f"nested deeper than {MAX_DEPTH} levels")]) from exc
+    too_deep = _too_deep(doc)
+    if too_deep is not None:
+        raise WorkspaceError([(_key(name, too_deep) if too_deep else name, f"nested deeper than {MAX_DEPTH} levels")])
+    return doc
+
+
 def parse_workspace_text(text: str, *, yaml_format: bool, name: str = "workspace") -> dict:
     """Parse a workspace document (JSON, or YAML when `yaml_format`): aliases, duplicate keys
     and nesting deeper than MAX_DEPTH are refused. Raises `WorkspaceError` (path = `name`)."""
@@ -1066,14 +1090,7 @@ def parse_workspace_text(text: str, *, yaml_format: bool, name: str = "workspace
             except yaml.YAMLError as exc:
                 raise WorkspaceError([(name, f"not valid YAML: {exc}")]) from exc
         else:
-            try:
-                doc = json.loads(text, object_pairs_hook=_no_duplicates)
-            except _DuplicateKey as exc:
-                raise WorkspaceError([(name, f"duplicate key {_show(exc.args[0])} in an object")]) from exc
-            except json.JSONDecodeError as exc:
-                raise WorkspaceError(
-                    [(name, f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")]
-                ) from exc
+            doc = loads_json(text, name)
     except RecursionError as exc:
         raise WorkspaceError([(name, f"nested deeper than {MAX_DEPTH} levels")]) from exc
     if doc is None:
