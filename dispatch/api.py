@@ -337,5 +337,10 @@ def classify(request: HttpRequest, body: ClassifyIn) -> Any:
     }
 
 
+def api_not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Any other path under /api/v1/ (config/urls.py): the error document, not an HTML page."""
+    return error(404, "NOT_FOUND", f"path: no API call at /api/v1/{rest[:100]}")
+
+
 # PSA webhooks live with the PSA app; they are signature-checked instead of token-checked.
 api.add_router("/psa", "psa.api.router")

@@ -172,3 +172,8 @@ def test_a_non_ascii_token_is_401(desk: Any, client: Any) -> None:
 def test_pages_carry_a_content_security_policy(client: Any, db: Any) -> None:
     policy = client.get("/accounts/login/").headers["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+
+
+def test_an_unknown_api_path_answers_the_error_shape(api: Any) -> None:
+    response = api.get("/api/v1/tickets")
+    assert response.status_code == 404 and response.json()["error_details"]["code"] == "NOT_FOUND"
