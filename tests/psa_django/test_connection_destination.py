@@ -111,3 +111,12 @@ def test_the_production_default_names_the_vendors_domains() -> None:
            "PATH": "/usr/bin:/bin"}  # fmt: skip
     out = subprocess.run([sys.executable, "-c", f"import django; django.setup(); {code}"], env=env, capture_output=True, text=True, check=True)
     assert ".myconnectwise.net" in out.stdout and ".autotask.net" in out.stdout and ".halopsa.com" in out.stdout
+
+
+def test_psa_connect_refuses_a_host_outside_the_allowance(settings: Any) -> None:
+    from django.core.management import CommandError, call_command
+
+    settings.PSA_ALLOWED_HOSTS = [".myconnectwise.net"]
+    with pytest.raises(CommandError, match="base_url: this host is not in PSA_ALLOWED_HOSTS"):
+        call_command("psa_connect", "cw", vendor="connectwise", base_url="http://169.254.169.254", **CREDS)
+    assert not PsaConnection.objects.exists()
