@@ -54,3 +54,35 @@ def test_simultaneous_approvals_answer_one_200_and_409s(attempt: int) -> None:
     statuses = sorted(r.status_code for r in responses)
     assert statuses == [200, 409, 409], [r.content[:200] for r in responses]
     assert Assignment.objects.filter(ticket=ticket).count() == 1
+
+
+def test_simultaneous_approvals_on_the_queue_page_answer_one_200_and_409s() -> None:
+    from django.urls import reverse
+
+    skill = SkillFactory(name="Exchange")
+    category = CategoryFactory(name="Email", skills=[skill])
+    TechnicianFactory(external_id="tech-a", skills={skill: "expert"})
+    ticket = TicketFactory(external_id="7002", category=category)
+    services.decision_create(ticket=ticket, mode="suggest")
+    clients = []
+    for i in range(3):
+        client = Client(headers={"HX-Request": "true"})
+        client.force_login(UserFactory(username=f"q{i}", role=Role.DISPATCHER))
+        clients.append(client)
+    barrier = threading.Barrier(len(clients))
+    statuses: list[int] = []
+
+    def run(client: Client) -> None:
+        try:
+            barrier.wait(timeout=10)
+            statuses.append(client.post(reverse("dispatch:assign", args=[ticket.pk])).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(statuses) == [200, 409, 409]
+    assert Assignment.objects.filter(ticket=ticket).count() == 1
