@@ -22,6 +22,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from dispatch import engine
@@ -92,18 +93,22 @@ def same_advice(previous: Decision | None, ranking: Any) -> bool:
 
 
 def stale_tickets(version: int, limit: int | None = None) -> list[Ticket]:
-    """Open unassigned tickets (queue order) whose current decision predates `version`."""
-    tickets = attach_decisions(list(open_unassigned_tickets().annotate(latest_decision_id=current_decision_id())))
-    out = [t for t in tickets if _stale(getattr(t, "decision", None), version)]
-    return out[:limit] if limit is not None else out
-
-
-def _stale(decision: Decision | None, version: int) -> bool:
-    if decision is None:
-        return True
-    if decision.status not in KEEPABLE:
-        return False
-    return decision.facts_version is None or decision.facts_version < version
+    """Open unassigned tickets (queue order) whose current decision predates `version`, or that
+    have none; each with its decision attached. The filtering is one query."""
+    current = Decision.objects.filter(pk=OuterRef("latest_decision_id"))
+    stale = (
+        open_unassigned_tickets()
+        .annotate(
+            latest_decision_id=current_decision_id(),
+            latest_status=Subquery(current.values("status")[:1]),
+            latest_version=Subquery(current.values("facts_version")[:1]),
+        )
+        .filter(
+            Q(latest_decision_id__isnull=True)
+            | Q(latest_status__in=KEEPABLE) & (Q(latest_version__isnull=True) | Q(latest_version__lt=version))
+        )
+    )
+    return attach_decisions(list(stale if limit is None else stale[:limit]))
 
 
 def queue_rerank(*, initiated_by: str = "rerank") -> dict[str, int]:

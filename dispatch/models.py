@@ -132,6 +132,27 @@ class Ticket(models.Model):
     def __str__(self) -> str:
         return f"#{self.external_id} {self.subject}"
 
+    # What another ticket's ranking reads of this one: its owner's workload.
+    WORKLOAD_FIELDS = ("assigned_to_id", "closed", "status", "estimated_hours", "actual_hours", "priority")
+
+    @classmethod
+    def from_db(cls, db: Any, field_names: Any, values: Any) -> Ticket:
+        instance = super().from_db(db, field_names, values)
+        if all(f in field_names for f in cls.WORKLOAD_FIELDS):
+            instance._loaded_workload = instance.workload_state()  # type: ignore[attr-defined]
+        return instance
+
+    def workload_state(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, f) for f in self.WORKLOAD_FIELDS)
+
+    def moves_workload(self) -> bool:
+        """Whether saving this ticket changes anyone's workload: it is (or was) assigned and a
+        workload field differs from what was loaded (unknown counts as changed)."""
+        loaded = getattr(self, "_loaded_workload", None)
+        if loaded is None:
+            return self.assigned_to_id is not None
+        return (self.assigned_to_id is not None or loaded[0] is not None) and loaded != self.workload_state()
+
     @property
     def effective_category(self) -> Any:
         return self.category or self.predicted_category

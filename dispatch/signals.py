@@ -47,18 +47,25 @@ def _m2m(sender: Any, action: str, **kwargs: Any) -> None:
 
 
 def _ticket_saved(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
-    """A new unassigned ticket needs only its own ranking (the re-rank picks up tickets without
-    a decision); any other ticket change may move workloads or the desk's typical ticket size."""
+    """A ticket that moves a workload (assigned, closed, re-estimated...) can change every other
+    ranking; any other change (a new ticket, a new subject) only its own, which is marked for the
+    re-rank. (The desk's typical ticket size, read with the policy, is not versioned.)"""
     if kwargs.get("raw"):
         return
-    if created and instance.assigned_to_id is None:
+    if instance.moves_workload():
+        facts_changed("workload changed")
+    elif not created:
+        from dispatch.freshness import KEEPABLE
+        from dispatch.models import Decision
+
+        Decision.objects.filter(ticket=instance, status__in=KEEPABLE).update(facts_version=None)
+    instance._loaded_workload = instance.workload_state()
+    if instance.assigned_to_id is None and not instance.closed:
         from django.db import transaction
 
         from dispatch.freshness import schedule_rerank
 
         transaction.on_commit(schedule_rerank)
-        return
-    facts_changed("ticket changed")
 
 
 def _ticket_deleted(sender: Any, **kwargs: Any) -> None:

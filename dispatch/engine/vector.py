@@ -16,6 +16,8 @@ randomly drawn desks.
 
 from __future__ import annotations
 
+import bisect
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -24,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from . import explain
-from .affinity import affinities
+from .affinity import AFFINITY_FEATURES, affinity_features
 from .availability import aware, in_business_hours, is_available, next_available, on_call_at
 from .factors import (
     JUNIOR_ON_HARD_WORK,
@@ -92,7 +94,14 @@ class TechTable:
         self.last_ts = np.array(
             [t.last_assigned_at.timestamp() if t.last_assigned_at is not None else 0.0 for t in self.techs]
         )
-        self.aligned = all(_minute_aligned(t) for t in self.techs)
+        # Instants where someone's availability changes that do not fall on a whole minute (time off
+        # synced to the second, say): the per-minute memo is keyed by how many have passed.
+        self.shifts_aligned = all(
+            not (s.start.second or s.start.microsecond or s.end.second or s.end.microsecond)
+            for t in self.techs
+            for s in t.schedule
+        )
+        self.odd_instants = sorted({at for t in self.techs for at in _boundaries(t) if at.second or at.microsecond})
         self._memo: dict[tuple, Any] = {}
 
     def memo(self, key: tuple, build: Callable[[], Any]) -> Any:
@@ -127,14 +136,35 @@ class TechTable:
         )
 
     def affinity(self, ticket: TicketFacts, weights: tuple[float, ...]) -> np.ndarray | None:
-        key = ("affinity", ticket.category, ticket.board, ticket.company_id, weights)
+        """affinity.affinities, exactly: the company's feature is memoized apart from the
+        category's and board's (there are far more companies x categories than either), and the
+        sum keeps the reference's order of additions."""
+        if len(weights) != len(AFFINITY_FEATURES) or not self.n:
+            return None
+        key = (ticket.category, ticket.board, weights)
 
-        def build() -> Any:
-            found = affinities(self.techs, ticket, weights)
-            return False if found is None else np.array(found)
+        def head_tail() -> tuple[np.ndarray, np.ndarray, bool]:
+            rows = np.array(affinity_features(self.techs, replace(ticket, company_id=None)))
+            head = np.zeros(self.n)
+            for k in range(3):  # category, category share, board: the additions before the company's
+                head = head + weights[k] * rows[:, k]
+            return head, rows, bool(rows.any())
 
-        found = self.memo(key, build)
-        return None if found is False else found
+        head, rows, any_history = self.memo(("affinity", *key), head_tail)
+        company = self.memo(("company-feature", ticket.company_id), lambda: self._company_feature(ticket))
+        if not any_history and not company.any():
+            return None
+        scores = head + weights[3] * company
+        for k in (4, 5):
+            scores = scores + weights[k] * rows[:, k]
+        top = scores.max()
+        return np.array([math.exp(v - top) for v in scores.tolist()])
+
+    def _company_feature(self, ticket: TicketFacts) -> np.ndarray:
+        if not ticket.company_id:
+            return np.zeros(self.n)
+        found = [t.company_history.get(ticket.company_id) for t in self.techs]
+        return np.array([math.log1p(max(0, c.tickets)) if c is not None else 0.0 for c in found])
 
     def geography(self, ticket: TicketFacts) -> tuple[np.ndarray, np.ndarray]:
         """(travel value, has a note) for an on-site ticket."""
@@ -170,18 +200,16 @@ class TechTable:
                 nexts.append(next_available(tech, now) if status in ("off_shift", "time_off") else None)
             return statuses, np.array(oks, dtype=bool), nexts
 
-        if not self.aligned:
+        if not self.shifts_aligned:
             return build()
         minute = now.replace(second=0, microsecond=0)
-        return self.memo(("status", minute, bh_closed), build)
+        return self.memo(("status", minute, bisect.bisect_right(self.odd_instants, now), bh_closed), build)
 
 
-def _minute_aligned(tech: TechFacts) -> bool:
-    """Every instant where this technician's availability can change falls on a whole minute."""
-    for iv in (*tech.time_off, *tech.on_call):
-        if iv.start.second or iv.start.microsecond or iv.end.second or iv.end.microsecond:
-            return False
-    return all(not (s.start.second or s.start.microsecond or s.end.second or s.end.microsecond) for s in tech.schedule)
+def _boundaries(tech: TechFacts) -> list[datetime]:
+    """Instants where the technician's time off or on call starts or ends (shifts are wall-clock
+    times: whole minutes in every time zone in use)."""
+    return [aware(at) for iv in (*tech.time_off, *tech.on_call) for at in (iv.start, iv.end)]
 
 
 def _light_evaluation(ticket: TicketFacts, policy: Policy, strategy: str | None, now: datetime) -> Evaluation:

@@ -189,6 +189,22 @@ def test_a_table_reused_across_tickets_and_minutes_still_matches() -> None:
         assert rank(ticket, techs, at, strategy, table=table) == rank(ticket, techs, at, strategy)
 
 
+def test_a_boundary_inside_a_minute_is_not_hidden_by_the_per_minute_memo() -> None:
+    now = datetime(2026, 3, 10, 9, 0, 10, tzinfo=UTC)
+    back = now + timedelta(seconds=20)  # time off synced to the second ends mid-minute
+    techs = [
+        TechFacts(id="a", name="A", skills={"Exchange": 3}, time_off=(Interval(now - timedelta(days=1), back, "Sick"),)),
+        TechFacts(id="b", name="B", skills={"Exchange": 1}),
+    ]
+    ticket = TicketFacts(id="T", category_required_skills=("Exchange",))
+    table = TechTable(techs)
+    for at in (now, back - timedelta(seconds=1), back, back + timedelta(seconds=5)):
+        policy = Policy(now=at)
+        got = rank(ticket, techs, policy, table=table)
+        assert got == rank(ticket, techs, policy)
+    assert got.selected == "a"
+
+
 def test_only_the_shown_candidates_are_written_out() -> None:
     ticket, techs, policy, strategy = scenario(11)
     full = rank(ticket, techs, policy, strategy)
