@@ -95,9 +95,12 @@ def build_workspace(techs: int, open_: int, unassigned: int, history: int, seed:
          "resolution_hours": {"Critical": 24, "High": 48, "Medium": 120, "Low": 240}},
     ]
 
+    # Each category's own words on top of its topic's (as a desk's categories have their vocabulary).
+    own = {c["name"]: [f"{c['name'].split()[-1]}{w}" for w in ("err", "app", "dev", "svc")] for c in categories}
+
     def subject(category: str) -> str:
         words = SUBJECT_WORDS[topic_of[category]].split()
-        return " ".join(rng.sample(words, 4))
+        return " ".join(rng.sample(words, 3) + rng.sample(own[category], 2))
 
     tickets = []
     for i in range(open_):
