@@ -29,6 +29,7 @@ from dispatch.models import (
     TechnicianExperience,
     Ticket,
 )
+from dispatch.snapshot import facts_changed
 from dispatch.workspace import schema as ws
 from skills.models import Category, Certification, OnCall, Skill, Technician, TechnicianSkill, TimeOff
 from skills.models import Shift as ShiftModel
@@ -247,11 +248,26 @@ def _import_rules(workspace: ws.Workspace) -> None:
         )  # fmt: skip
 
 
-def _import_tickets(workspace: ws.Workspace, refs: _Refs, progress: Progress) -> None:
+TICKET_FIELDS = [
+    "subject", "description", "category", "priority", "status", "board", "company", "assigned_to", "created_at",
+    "sla_due", "estimated_hours", "required_skills", "language", "location_city", "location_lat", "location_lon",
+    "onsite", "closed",
+]  # fmt: skip
+
+
+def _import_tickets(workspace: ws.Workspace, refs: _Refs, progress: Progress, chunk: int = 2000) -> None:
+    """Bulk: existing tickets updated and new ones created in chunks (no per-row signals), then
+    one announcement that the facts changed (workloads, the queue)."""
+    from django.utils import timezone
+
     existing = {t.external_id: t for t in Ticket.objects.filter(connection__isnull=True)}
     total = len(workspace.tickets)
-    for i, item in enumerate(workspace.tickets, 1):
-        ticket = existing.get(item.id) or Ticket(external_id=item.id)
+    now = timezone.now()
+    new: list[Ticket] = []
+    changed: list[Ticket] = []
+    for item in workspace.tickets:
+        ticket = existing.get(item.id)
+        (changed if ticket is not None else new).append(ticket := ticket or Ticket(external_id=item.id))
         loc = item.location
         ticket.subject, ticket.description = item.subject, item.description
         ticket.category = refs.category(item.category)
@@ -261,17 +277,24 @@ def _import_tickets(workspace: ws.Workspace, refs: _Refs, progress: Progress) ->
         if item.created_at is not None:
             ticket.created_at = item.created_at
         elif ticket.created_at is None:
-            from django.utils import timezone
-
-            ticket.created_at = timezone.now()
+            ticket.created_at = now
         ticket.sla_due, ticket.estimated_hours = item.sla_due, item.estimated_hours
         ticket.required_skills, ticket.language = list(item.required_skills), item.language or ""
         ticket.location_city = loc.city if loc else ""
         ticket.location_lat, ticket.location_lon = (loc.lat, loc.lon) if loc else (None, None)
         ticket.onsite, ticket.closed = item.onsite, False
-        ticket.save()
-        if i % 200 == 0 or i == total:
-            progress("tickets", i, total)
+        ticket.updated_at = now
+    done = 0
+    for start in range(0, len(changed), chunk):
+        Ticket.objects.bulk_update(changed[start : start + chunk], [*TICKET_FIELDS, "updated_at"])
+        done += len(changed[start : start + chunk])
+        progress("tickets", done, total)
+    for start in range(0, len(new), chunk):
+        Ticket.objects.bulk_create(new[start : start + chunk])
+        done += len(new[start : start + chunk])
+        progress("tickets", done, total)
+    if total:
+        facts_changed("workspace import")
 
 
 HISTORY_FIELDS = [
@@ -296,6 +319,8 @@ def _import_history(workspace: ws.Workspace, refs: _Refs, progress: Progress, ch
             rows, update_conflicts=True, unique_fields=["external_id"], update_fields=HISTORY_FIELDS
         )
         progress("history", min(start + chunk, total), total)
+    if total:
+        facts_changed("history imported")  # the desk's history (typical hours, affinity) moved
 
 
 # ------------------------------------------------------------------------------- export
