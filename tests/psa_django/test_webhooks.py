@@ -4,6 +4,7 @@ push -> the PSA shows the owner and the note."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -130,6 +131,9 @@ def test_an_unknown_connection_is_404(db: Any) -> None:
     assert response.status_code == 404 and not WebhookEvent.objects.exists()
 
 
+WEEKDAY_MORNING = dt.datetime(2026, 12, 8, 15, 0, tzinfo=dt.UTC)  # a Tuesday, 10:00 in New York
+
+
 def _approve_and_push(ticket: Ticket, user: Any, capture: Any) -> Assignment:
     decision = Decision.objects.filter(ticket=ticket).first()
     chosen = decision.recommended.external_id if decision.recommended else "tech-321"
@@ -172,8 +176,9 @@ def test_an_owner_removed_in_the_psa_goes_back_to_the_queue(
 
 
 def test_a_pending_push_is_not_mistaken_for_a_rejection(
-    connection: PsaConnection, sim: Sim, dispatcher: Any, django_capture_on_commit_callbacks: Any
+    connection: PsaConnection, sim: Sim, dispatcher: Any, django_capture_on_commit_callbacks: Any, time_machine: Any
 ) -> None:
+    time_machine.move_to(WEEKDAY_MORNING)  # tech-456 on shift: approving someone off shift is refused
     _ready(connection, sim)
     with django_capture_on_commit_callbacks():
         decision_approve(
@@ -188,8 +193,9 @@ def test_a_pending_push_is_not_mistaken_for_a_rejection(
 
 
 def test_an_owner_set_in_the_psa_meanwhile_is_never_overwritten(
-    connection: PsaConnection, sim: Sim, dispatcher: Any, django_capture_on_commit_callbacks: Any
+    connection: PsaConnection, sim: Sim, dispatcher: Any, django_capture_on_commit_callbacks: Any, time_machine: Any
 ) -> None:
+    time_machine.move_to(WEEKDAY_MORNING)  # tech-456 on shift: approving someone off shift is refused
     _ready(connection, sim)
     with django_capture_on_commit_callbacks():
         decision_approve(ticket=Ticket.objects.get(external_id="12345"), user=dispatcher,
