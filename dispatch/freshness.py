@@ -28,6 +28,7 @@ from django.utils import timezone
 from dispatch import engine
 from dispatch.engine.availability import aware, in_business_hours, is_available, on_call_at
 from dispatch.engine.factors import sla_risk
+from dispatch.engine.vector import advice
 from dispatch.facts import load_policy, open_unassigned_tickets, ticket_facts
 from dispatch.models import Decision, DecisionStatus, Ticket
 from dispatch.selectors import attach_decisions, current_decision_id
@@ -74,22 +75,24 @@ def rerank_pending() -> None:
 
 def same_advice(previous: Decision | None, ranking: Any) -> bool:
     """The ranking says what the decision says: the same suggestion, or the same failure."""
+    from dispatch.services import waiting_reason
+
+    return advice_matches(previous, (ranking.selected, ranking.error_code, waiting_reason(ranking)))
+
+
+def advice_matches(previous: Decision | None, advice: tuple[str | None, str | None, str]) -> bool:
+    """(selected, error code, waiting reason) is what the decision already says."""
+    selected, error, waiting = advice
     if previous is None or previous.status not in KEEPABLE:
         return False
-    if ranking.selected is not None and ranking.error_code is None:
+    if selected is not None and error is None:
         return (
             previous.status != DecisionStatus.FAILED
             and previous.recommended_id is not None
             and previous.recommended is not None
-            and previous.recommended.external_id == ranking.selected
+            and previous.recommended.external_id == selected
         )
-    from dispatch.services import waiting_reason
-
-    return (
-        previous.status == DecisionStatus.FAILED
-        and previous.error_code == (ranking.error_code or "")
-        and previous.waiting == waiting_reason(ranking)
-    )
+    return previous.status == DecisionStatus.FAILED and previous.error_code == (error or "") and previous.waiting == waiting
 
 
 def stale_tickets(version: int, limit: int | None = None) -> list[Ticket]:
@@ -125,8 +128,13 @@ def queue_rerank(*, initiated_by: str = "rerank") -> dict[str, int]:
     new = 0
     for ticket in tickets:
         facts = ticket_facts(ticket)
-        ranking = engine.rank(facts, snap.techs, policy, table=table)
         previous: Decision | None = getattr(ticket, "decision", None)
+        quick = advice(facts, table, policy)  # no reasons written: most decisions still hold
+        if quick is not None and advice_matches(previous, quick):
+            assert previous is not None
+            kept.append(previous.pk)
+            continue
+        ranking = engine.rank(facts, snap.techs, policy, table=table)
         if same_advice(previous, ranking):
             assert previous is not None
             kept.append(previous.pk)

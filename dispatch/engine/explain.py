@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from .availability import format_local, in_intervals, next_business_open
 from .strategies import order_key
-from .types import FACTORS, BlockingFactor
+from .types import FACTORS, BlockingFactor, Policy
 
 if TYPE_CHECKING:
     from .ranking import Draft, Evaluation
@@ -329,13 +329,16 @@ def next_qualified(ev: Evaluation) -> tuple[str, datetime] | None:
 
 def held_reason(ev: Evaluation) -> str:
     """Why a ticket below the threshold was not forced (force_scope "urgent"), and what happens next."""
-    window = ev.policy.force_window_minutes
+    return held_text(ev.policy, ev.ticket.priority, ev.now, next_qualified(ev))
+
+
+def held_text(policy: Policy, priority: str, now: datetime, found: tuple[str, datetime] | None) -> str:
+    window = policy.force_window_minutes
     text = (
-        f"Not urgent: {ev.ticket.priority} tickets are forced below the threshold only within {window} min "
+        f"Not urgent: {priority} tickets are forced below the threshold only within {window} min "
         "of the SLA deadline; waiting for a qualified technician"
     )
-    found = next_qualified(ev)
     if found is not None:
         name, at = found
-        text += f" (next: {name}, {format_local(at, ev.policy.business_hours.timezone, ev.now)})"
+        text += f" (next: {name}, {format_local(at, policy.business_hours.timezone, now)})"
     return text

@@ -43,7 +43,17 @@ from .factors import (
     sla_risk,
     sla_urgency,
 )
-from .ranking import Draft, Evaluation, _assess, _candidate, _finish, decide, evaluate, forces_below_threshold
+from .ranking import (
+    Draft,
+    Evaluation,
+    _assess,
+    _candidate,
+    _finish,
+    decide,
+    disabled_ranking,
+    evaluate,
+    forces_below_threshold,
+)
 from .rules import collect_effects, rules_applied
 from .strategies import ORDERINGS, performance_focus, resolve_strategy, strategy_weights
 from .types import FACTORS, SENIORITIES, Policy, Ranking, TechFacts, TicketFacts
@@ -244,10 +254,37 @@ def _reference(ticket: TicketFacts, table: TechTable, policy: Policy, strategy: 
 
 def rank_vector(ticket: TicketFacts, table: TechTable, policy: Policy, strategy: str | None = None) -> Ranking:
     """engine.rank over a TechTable (see the module docstring)."""
+    ranking = _rank(ticket, table, policy, strategy, advice_only=False)
+    assert isinstance(ranking, Ranking)
+    return ranking
+
+
+def advice(ticket: TicketFacts, table: TechTable, policy: Policy, strategy: str | None = None) -> Advice | None:
+    """What `rank` would advise, without writing any reason: (selected technician, error code,
+    waiting reason as services.waiting_reason reports it). None when an assign_to rule decides
+    (only the full ranking can tell). The background re-rank uses it to keep decisions that still
+    say the same, and ranks in full only the tickets whose advice changed."""
+    found = _rank(ticket, table, policy, strategy, advice_only=True)
+    assert found is None or isinstance(found, tuple)
+    return found
+
+
+Advice = tuple[str | None, str | None, str]
+
+
+def _rank(
+    ticket: TicketFacts, table: TechTable, policy: Policy, strategy: str | None, advice_only: bool
+) -> Ranking | Advice | None:
+    if not policy.dispatching_enabled:
+        return (None, "DISPATCHING_DISABLED", "") if advice_only else disabled_ranking(ticket, policy, strategy)
     now = aware(policy.now)
     ev = _light_evaluation(ticket, policy, strategy, now)
     fx = ev.effects
     risk, hours_left = sla_risk(ticket, now)
+    if advice_only and fx.assign_to:
+        return None
+    if advice_only and risk == "breached" and not ev.force:
+        return (None, "SLA_ALREADY_BREACHED", "")
     if fx.assign_to or (risk == "breached" and not ev.force) or table.n == 0:
         return _reference(ticket, table, policy, strategy)
     n = table.n
@@ -341,7 +378,9 @@ def rank_vector(ticket: TicketFacts, table: TechTable, policy: Policy, strategy:
         blocked = blocked | needs_overflow
     eligible = ~blocked
     pool = hard_ok & ok
-    if not eligible.any() or not (pool & (skill_ok | ev.force)).any():
+    if not eligible.any():
+        if advice_only:
+            return _failure_advice(ev, table, pool, hard_ok, skill_ok, ok, nexts)
         return _reference(ticket, table, policy, strategy)
     tier = np.where(skill_ok, 0, 2) + needs_overflow.astype(np.int64)
 
@@ -362,6 +401,8 @@ def rank_vector(ticket: TicketFacts, table: TechTable, policy: Policy, strategy:
     rest_order = rest_idx[np.lexsort((table.id_rank[rest_idx], -score[rest_idx]))]
     ordered = [int(i) for i in elig_order] + [int(i) for i in rest_order]
     chosen_i = ordered[0]
+    if advice_only:
+        return (table.ids[chosen_i], None, "")
     runner_i = ordered[1] if len(elig_order) > 1 else None
     limit = len(ordered) if policy.candidates_shown is None else max(1, policy.candidates_shown)
     shown = ordered[:limit]
@@ -413,4 +454,31 @@ def rank_vector(ticket: TicketFacts, table: TechTable, policy: Policy, strategy:
     )
 
 
-__all__ = ["TechTable", "pyround", "rank_vector"]
+def _failure_advice(
+    ev: Evaluation,
+    table: TechTable,
+    pool: np.ndarray,
+    hard_ok: np.ndarray,
+    skill_ok: np.ndarray,
+    ok: np.ndarray,
+    nexts: list[datetime | None],
+) -> Advice:
+    """ranking._pool_error and, for a ticket held for a qualified technician, the waiting reason
+    (explain.held_reason), from the arrays."""
+    if not pool.any():
+        return (None, "BUSINESS_HOURS_RESTRICTION" if ev.bh_closed else "NO_QUALIFIED_TECHNICIANS_AVAILABLE", "")
+    if not (pool & (skill_ok | ev.force)).any():
+        waiting = ""
+        if ev.held:
+            soon: list[tuple[datetime, str]] = [
+                (at, table.techs[i].name)
+                for i in np.flatnonzero(hard_ok & skill_ok & ~ok)
+                if (at := nexts[i]) is not None
+            ]
+            found = min(soon) if soon else None
+            waiting = explain.held_text(ev.policy, ev.ticket.priority, ev.now, (found[1], found[0]) if found else None)
+        return (None, "SKILL_MATCH_BELOW_THRESHOLD", waiting[:300])
+    return (None, "ALL_TECHNICIANS_AT_CAPACITY", "")
+
+
+__all__ = ["Advice", "TechTable", "advice", "pyround", "rank_vector"]

@@ -27,7 +27,7 @@ from dispatch.engine.types import (
     TicketFacts,
     Workload,
 )
-from dispatch.engine.vector import TechTable, pyround
+from dispatch.engine.vector import TechTable, advice, pyround
 
 SKILLS = ("Exchange", "Networking", "Windows", "Linux", "Security", "VoIP", "SQL", "Azure")
 CATEGORIES = ("Email", "Network", "Server", "Security", "Phones")
@@ -179,6 +179,19 @@ def test_vectorized_ranking_matches_the_reference(seed: int) -> None:
     assert (got.confidence, got.confidence_value) == (expected.confidence, expected.confidence_value)
     assert got.rules_applied == expected.rules_applied and got.counts == expected.counts
     assert (got.escalate_to, got.sla_risk) == (expected.escalate_to, expected.sla_risk)
+
+
+@pytest.mark.parametrize("seed", range(800))
+def test_the_advice_is_what_the_reference_decides(seed: int) -> None:
+    ticket, techs, policy, strategy = scenario(seed)
+    policy = replace(policy, force_scope="urgent") if seed % 3 == 0 else policy
+    expected = rank(ticket, techs, policy, strategy)
+    got = advice(ticket, TechTable(techs), policy, strategy)
+    if got is None:  # an assign_to rule decides: only the full ranking can tell
+        assert any(r.then.get("assign_to") for r in policy.rules)
+        return
+    waiting = next((b.details for b in expected.blocking_factors if b.factor == "force_scope"), "")[:300]
+    assert got == (expected.selected, expected.error_code, waiting)
 
 
 def test_a_table_reused_across_tickets_and_minutes_still_matches() -> None:
