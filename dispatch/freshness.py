@@ -114,8 +114,13 @@ def stale_tickets(version: int, limit: int | None = None) -> list[Ticket]:
     return attach_decisions(list(stale if limit is None else stale[:limit]))
 
 
-def queue_rerank(*, initiated_by: str = "rerank") -> dict[str, int]:
-    """Re-rank every stale ticket on the current facts. Returns counts (checked, kept, new)."""
+CHUNK = 200  # the queue page's rows: the most urgent chunk is current first
+
+
+def queue_rerank(*, initiated_by: str = "rerank", progress: Any = None) -> dict[str, int]:
+    """Re-rank every stale ticket on the current facts, most urgent first. Kept decisions are
+    re-stamped chunk by chunk, so the queue's first page is current before the rest is done.
+    `progress(done, total)` is called after each chunk. Returns counts (checked, kept, new)."""
     from dispatch.services import decision_store
     from dispatch.snapshot import table_for, tech_facts
 
@@ -124,33 +129,37 @@ def queue_rerank(*, initiated_by: str = "rerank") -> dict[str, int]:
     table = table_for(snap)
     policy = load_policy(now=now)
     tickets = stale_tickets(snap.version)
-    kept: list[int] = []
-    new = 0
-    for ticket in tickets:
-        facts = ticket_facts(ticket)
-        previous: Decision | None = getattr(ticket, "decision", None)
-        quick = advice(facts, table, policy)  # no reasons written: most decisions still hold
-        if quick is not None and advice_matches(previous, quick):
-            assert previous is not None
-            kept.append(previous.pk)
-            continue
-        ranking = engine.rank(facts, snap.techs, policy, table=table)
-        if same_advice(previous, ranking):
-            assert previous is not None
-            kept.append(previous.pk)
-            continue
-        with transaction.atomic():
-            locked = Ticket.objects.select_for_update(of=("self",)).filter(pk=ticket.pk, assigned_to__isnull=True).first()
-            if locked is None:
-                continue  # assigned meanwhile
-            decision_store(
-                ticket=ticket, ranking=ranking, facts=facts, techs=snap.techs, policy=policy, mode="suggest",
-                initiated_by=initiated_by, started_at=now, facts_version=snap.version,
-            )  # fmt: skip
-        new += 1
-    if kept:
-        Decision.objects.filter(pk__in=kept).update(facts_version=snap.version)
-    return {"version": snap.version, "checked": len(tickets), "kept": len(kept), "new": new}
+    kept_total = new = 0
+    for start in range(0, len(tickets), CHUNK):
+        kept: list[int] = []
+        for ticket in tickets[start : start + CHUNK]:
+            facts = ticket_facts(ticket)
+            previous: Decision | None = getattr(ticket, "decision", None)
+            quick = advice(facts, table, policy)  # no reasons written: most decisions still hold
+            if quick is not None and advice_matches(previous, quick):
+                assert previous is not None
+                kept.append(previous.pk)
+                continue
+            ranking = engine.rank(facts, snap.techs, policy, table=table)
+            if same_advice(previous, ranking):
+                assert previous is not None
+                kept.append(previous.pk)
+                continue
+            with transaction.atomic():
+                locked = Ticket.objects.select_for_update(of=("self",)).filter(pk=ticket.pk, assigned_to__isnull=True)
+                if not locked.exists():
+                    continue  # assigned meanwhile
+                decision_store(
+                    ticket=ticket, ranking=ranking, facts=facts, techs=snap.techs, policy=policy, mode="suggest",
+                    initiated_by=initiated_by, started_at=now, facts_version=snap.version,
+                )  # fmt: skip
+            new += 1
+        if kept:
+            Decision.objects.filter(pk__in=kept).update(facts_version=snap.version)
+        kept_total += len(kept)
+        if progress is not None:
+            progress(min(start + CHUNK, len(tickets)), len(tickets))
+    return {"version": snap.version, "checked": len(tickets), "kept": kept_total, "new": new}
 
 
 def rerank_run() -> dict[str, int] | None:
