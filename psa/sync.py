@@ -492,7 +492,8 @@ def _time_off_store(
     longer reported (cancelled there) is deleted. Time off entered here that no PSA row
     overlaps, rows outside the window and unmapped technicians' rows are left alone."""
     source = f"psa:{connection.pk}"
-    added, removed, seen = 0, 0, set()
+    added, removed = 0, 0
+    seen: set[int] = set()
     for row in sorted(rows, key=lambda r: (r.member_external_id, r.start)):
         tech_id = by_member.get(row.member_external_id)
         if tech_id is None or row.end <= row.start:
