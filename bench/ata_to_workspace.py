@@ -40,7 +40,7 @@ if str(ROOT) not in sys.path:
 
 from bench.converted import workspace_write  # noqa: E402
 
-DEFAULT_TICKETS = Path("/work/shared/data/ata-tickets/tickets.csv")
+DEFAULT_TICKETS = ROOT.parent / "shared" / "data" / "ata-tickets" / "tickets.csv"  # ../shared beside the checkout
 DEFAULT_START = "2021-01-04T08:00:00Z"
 
 
@@ -90,11 +90,14 @@ def convert(path: Path, limit: int | None = None, start: str = DEFAULT_START, sp
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="ATA tickets -> workspace history")
     parser.add_argument("out", type=Path, help="output JSON file")
-    parser.add_argument("--tickets", type=Path, default=DEFAULT_TICKETS)
+    parser.add_argument("--tickets", type=Path, default=DEFAULT_TICKETS,
+                        help="the data set (default: ../shared/data/… beside the checkout, %(default)s)")
     parser.add_argument("--limit", type=int, default=None, help="only the first N rows")
     parser.add_argument("--start", default=DEFAULT_START, help="synthetic opened_at of the first row (with offset)")
     parser.add_argument("--spacing-minutes", type=float, default=30)
     args = parser.parse_args(argv)
+    if not args.tickets.is_file():
+        parser.error(f"{args.tickets} not found: give --tickets PATH")
 
     started = time.monotonic()
     doc, stats = convert(args.tickets, args.limit, args.start, args.spacing_minutes)

@@ -54,7 +54,7 @@ if str(ROOT) not in sys.path:
 
 from bench.converted import workspace_write  # noqa: E402
 
-DEFAULT_EVENTS = Path("/work/shared/data/bpi2013-incidents/events.csv")
+DEFAULT_EVENTS = ROOT.parent / "shared" / "data" / "bpi2013-incidents" / "events.csv"  # ../shared beside the checkout
 PRIORITY = {"Low": "Low", "Medium": "Medium", "High": "High", "Major": "Critical"}
 COUNTRY_TZ = {
     "sweden": "Europe/Stockholm", "poland": "Europe/Warsaw", "india": "Asia/Kolkata", "brazil": "America/Sao_Paulo",
@@ -214,13 +214,16 @@ def observed_capacity(history: list[dict], share: float = CAPACITY_SHARE) -> int
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="BPI 2013 incidents -> workspace history")
     parser.add_argument("out", type=Path, help="output JSON file")
-    parser.add_argument("--events", type=Path, default=DEFAULT_EVENTS)
+    parser.add_argument("--events", type=Path, default=DEFAULT_EVENTS,
+                        help="the data set (default: ../shared/data/… beside the checkout, %(default)s)")
     parser.add_argument("--limit", type=int, default=None, help="only the first N incidents (file order)")
     parser.add_argument(
         "--capacity", type=int, default=None,
         help="settings.max_tickets_per_technician (default: what the history shows people held, 95th percentile)",
     )
     args = parser.parse_args(argv)
+    if not args.events.is_file():
+        parser.error(f"{args.events} not found: give --events PATH")
 
     started = time.monotonic()
     if args.capacity is not None and args.capacity < 1:

@@ -40,7 +40,7 @@ if str(ROOT) not in sys.path:
 
 from bench.converted import workspace_write  # noqa: E402
 
-DEFAULT_TICKETS = Path("/work/shared/data/endava-tickets/tickets.csv")
+DEFAULT_TICKETS = ROOT.parent / "shared" / "data" / "endava-tickets" / "tickets.csv"  # ../shared beside the checkout
 DEFAULT_START = "2021-01-04T08:00:00Z"
 PRIORITY = {"0": "Critical", "1": "High", "2": "Medium", "3": "Low"}
 RESOLVER_PREFIX = {"sub_category1": "sub", "category": "cat", "business_service": "svc"}
@@ -95,13 +95,16 @@ def convert(path: Path, limit: int | None = None, resolver: str = "sub_category1
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Endava tickets -> workspace history")
     parser.add_argument("out", type=Path, help="output JSON file")
-    parser.add_argument("--tickets", type=Path, default=DEFAULT_TICKETS)
+    parser.add_argument("--tickets", type=Path, default=DEFAULT_TICKETS,
+                        help="the data set (default: ../shared/data/… beside the checkout, %(default)s)")
     parser.add_argument("--limit", type=int, default=None, help="only the first N rows")
     parser.add_argument("--resolver", choices=sorted(RESOLVER_PREFIX), default="sub_category1",
                         help="which code stands in for the resolving team (default sub_category1)")
     parser.add_argument("--start", default=DEFAULT_START, help="synthetic opened_at of the first row (with offset)")
     parser.add_argument("--spacing-minutes", type=float, default=30)
     args = parser.parse_args(argv)
+    if not args.tickets.is_file():
+        parser.error(f"{args.tickets} not found: give --tickets PATH")
 
     started = time.monotonic()
     doc, stats = convert(args.tickets, args.limit, args.resolver, args.start, args.spacing_minutes)

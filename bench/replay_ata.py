@@ -35,7 +35,7 @@ from sklearn.svm import LinearSVC  # noqa: E402
 
 from dispatch.learning.classifier import build_pipeline, ticket_text, top_categories  # noqa: E402
 
-DEFAULT_CSV = Path("/work/shared/data/ata-tickets/tickets.csv")
+DEFAULT_CSV = ROOT.parent / "shared" / "data" / "ata-tickets" / "tickets.csv"  # ../shared beside the checkout
 MAJORITY = "GRP_0"
 BASELINE_GRID = [(c, w) for c in (0.1, 0.3, 1.0, 3.0, 10.0) for w in (None, "balanced")]
 
@@ -110,11 +110,14 @@ def paired_bootstrap(a: np.ndarray, b: np.ndarray, n: int = 2000, seed: int = 0)
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--csv", type=Path, default=DEFAULT_CSV)
+    parser.add_argument("--csv", type=Path, default=DEFAULT_CSV,
+                        help="the data set (default: ../shared/data/… beside the checkout, %(default)s)")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--split", choices=("random", "ordered"), default="random")
     parser.add_argument("--skip-v1", action="store_true", help="Skip the slow previous model")
     args = parser.parse_args()
+    if not args.csv.is_file():
+        parser.error(f"{args.csv} not found: give --csv PATH")
     texts, y = load(args.csv)
     strat = np.array([v if (y == v).sum() >= 2 else "rare" for v in y])
     if args.split == "ordered":

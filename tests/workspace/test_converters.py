@@ -11,12 +11,9 @@ from bench import ata_to_workspace, bpi_to_workspace, endava_to_workspace
 from dispatch.workspace import read_workspace, validate_workspace
 
 FIXTURES = Path(__file__).parent / "fixtures"
-# shared/ lies beside the checkout (CI's clone gets a copy there too)
-DATA = next(
-    (p for p in (Path(__file__).resolve().parents[3] / "shared" / "data", Path("/work/shared/data")) if p.exists()),
-    Path("/work/shared/data"),
-)
-needs_data = pytest.mark.skipif(not DATA.exists(), reason="the real data sets are not available")
+# shared/ lies beside the checkout (CI's clone gets a copy there too); the converters default to it
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+needs_data = pytest.mark.skipif(not DATA.exists(), reason=f"the real data sets are not in {DATA} (../shared/data)")
 
 BPI_COLUMNS = ["case:concept:name", "org:group", "resource country", "organization country", "org:resource",
                "organization involved", "org:role", "concept:name", "impact", "product", "lifecycle:transition",
@@ -157,3 +154,13 @@ def test_converters_on_the_real_data_with_a_limit(tmp_path, module, source, opti
     ws = read_workspace(out)
     assert 100 <= len(ws.history) <= 120
     assert {h.resolved_by for h in ws.history} <= {t.id for t in ws.technicians}
+
+
+@pytest.mark.parametrize("module, option", [
+    (bpi_to_workspace, "--events"), (ata_to_workspace, "--tickets"), (endava_to_workspace, "--tickets"),
+])
+def test_converter_without_its_data_set_says_which_option_gives_it(tmp_path, capsys, module, option):
+    with pytest.raises(SystemExit) as exit_:
+        module.main([str(tmp_path / "ws.json"), option, str(tmp_path / "missing.csv")])
+    assert exit_.value.code == 2
+    assert f"missing.csv not found: give {option} PATH" in capsys.readouterr().err
