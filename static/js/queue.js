@@ -79,9 +79,12 @@
   }
 
   function whatif(tb) {
+    // Request the what-if into its slot rather than clicking the link: right after an expand
+    // htmx has not processed the new link yet, and a click would leave the queue for its href.
     return expand(tb).then(function () {
       var link = tb.querySelector("[data-action=whatif]");
-      if (link) link.click();
+      if (!link) return;
+      return htmx.ajax("GET", link.getAttribute("hx-get"), { source: link, target: link.getAttribute("hx-target"), swap: "innerHTML" });
     });
   }
 

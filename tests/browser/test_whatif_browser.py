@@ -70,3 +70,14 @@ def test_choosing_from_the_whatif_ranking_is_an_override(open_as: Any, desk: dic
     expect(r).to_contain_text("Assigned to Carol Middle")
     decision = Decision.objects.get(pk=desk["decision"].pk)
     assert (decision.status, decision.assigned.external_id) == ("overridden", "tech-carol")
+
+
+def test_w_on_a_collapsed_row_opens_the_whatif_inside_the_queue(open_as: Any, desk: dict[str, Any]) -> None:
+    page = open_as(desk["dana"])
+    r = page.locator(f"#t-{desk['ticket'].pk}")
+    page.keyboard.press("j")
+    expect(r).to_have_class("ticket is-selected")
+    page.keyboard.press("w")
+    expect(r.locator(".whatif-form")).to_be_visible()
+    expect(r.locator("[data-whatif-top]")).to_have_attribute("data-whatif-top", "tech-alice")
+    assert page.url.endswith("/queue/")
