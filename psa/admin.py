@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from accounts.admin_site import SafeJSONField
-from psa import sync
+from psa import reconcile, sync
 from psa.backends.base import PsaError
 from psa.models import MemberMapping, OwnerReconciliation, PsaConnection, WebhookEvent
 
@@ -86,7 +86,7 @@ class PsaConnectionAdmin(admin.ModelAdmin):
     list_filter = ("vendor", "enabled")
     readonly_fields = ("credentials_stored", "webhook_url", "ticket_cursor", "last_sync_at", "last_error")
     inlines = [MemberMappingInline]
-    actions = ["sync_now"]
+    actions = ["sync_now", "reconcile_now"]
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         form = super().get_form(request, obj, change, **kwargs)
@@ -120,6 +120,21 @@ class PsaConnectionAdmin(admin.ModelAdmin):
                 continue
             self.message_user(
                 request, f"{connection.name}: {people.members} members, {tickets.stored} tickets read"
+            )
+
+
+    @admin.action(description="Compare owners with the PSA now (reconcile)")
+    def reconcile_now(self, request: HttpRequest, queryset: QuerySet[PsaConnection]) -> None:
+        for connection in queryset:
+            try:
+                run = reconcile.owners_reconcile(connection_id=connection.pk, trigger="manual")
+            except PsaError as exc:
+                self.message_user(request, f"{connection.name}: {exc.message}", messages.ERROR)
+                continue
+            self.message_user(
+                request,
+                f"{connection.name}: {run.checked} open tickets, {run.in_step} in step, {run.pushed} pushed again, "
+                f"{run.mirrored} mirrored, {run.created} new",
             )
 
 

@@ -193,3 +193,16 @@ def test_the_admin_lists_the_runs(ready: PsaConnection, admin_client: Client) ->
     page = admin_client.get("/admin/psa/ownerreconciliation/")
 
     assert page.status_code == 200 and ready.name in page.content.decode()
+
+
+@pytest.mark.parametrize("vendor", ["connectwise"])
+def test_the_admin_action_reconciles_now(ready: PsaConnection, sim: Sim, admin_client: Client) -> None:
+    sim.update_ticket("12346", assigned_to="tech-456")
+
+    admin_client.post(
+        "/admin/psa/psaconnection/", {"action": "reconcile_now", "_selected_action": [ready.pk]}, follow=True
+    )
+
+    run = OwnerReconciliation.objects.get(connection=ready)
+    assert (run.trigger, run.mirrored) == ("manual", 1)
+    assert Ticket.objects.get(external_id="12346").assigned_to.external_id == "tech-456"
