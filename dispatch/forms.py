@@ -99,6 +99,11 @@ class AutoAssignForm(forms.ModelForm):
             (k, label.split(" (")[0]) for k, label in AutoAssign.choices
         ]
 
+    def stored(self) -> str:
+        """The category's stored mode and threshold, as the row reads them: "Off, ≥ 0.70"."""
+        mode = AutoAssign(self.instance.auto_assign).label.split(" (")[0]
+        return f"{mode}, ≥ {self.instance.auto_assign_min_confidence:.2f}"
+
 
 class SettingsForm(forms.Form):
     """The organisational variables. `proposed()` is an unsaved DispatchSettings that passed

@@ -49,6 +49,10 @@ def autoassign_update(request: HtmxHttpRequest, category_id: int) -> HttpRespons
     saved = form.is_valid()
     if saved:
         form.save()
+    refused = " ".join(
+        f"{form.fields[name].label if name in form.fields else 'Category'}: {' '.join(str(e) for e in errs)}"
+        for name, errs in form.errors.items()
+    )
     if not request.htmx:
         if saved:
             messages.success(
@@ -56,14 +60,14 @@ def autoassign_update(request: HtmxHttpRequest, category_id: int) -> HttpRespons
                 f"{category.name}: auto-assign {category.auto_assign}, min. confidence {category.auto_assign_min_confidence:.2f}",
             )
         else:
-            messages.error(
-                request, f"{category.name}: {'; '.join(str(m) for ms in form.errors.values() for m in ms)}"
-            )
+            messages.error(request, f"{category.name}: {refused} Not saved.")
         return redirect("dispatch:autoassign")
+    # The row shows what is stored: after a refusal, the stored values and which field was refused.
     row = next(r for r in trust_table(TRUST_DAYS) if r.category.pk == category.pk)
-    if saved:
-        form = AutoAssignForm(instance=row.category, prefix=f"c{category.pk}")
-    context = {"row": row, "form": form, "saved": saved, "days": TRUST_DAYS}
+    form = AutoAssignForm(instance=row.category, prefix=f"c{category.pk}")
+    if refused:
+        refused += f" Not saved: still {form.stored()}."
+    context = {"row": row, "form": form, "saved": saved, "refused": refused, "days": TRUST_DAYS}
     return render(request, "dispatch/autoassign.html#row", context, status=200 if saved else 422)
 
 

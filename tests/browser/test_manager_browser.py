@@ -40,6 +40,20 @@ def test_auto_assign_mode_is_edited_inline(open_as: Any, desk: dict[str, Any], m
     assert Category.objects.get(pk=desk["category"].pk).auto_assign == "shadow"
 
 
+def test_an_out_of_range_threshold_is_refused_visibly(open_as: Any, desk: dict[str, Any], morgan: Any) -> None:
+    page = open_as(morgan, "/auto-assign/")
+    row = page.locator(f"#cat-{desk['category'].pk}")
+    row.locator("select").select_option("on")
+    expect(row.locator(".saved")).to_be_visible()
+    row.locator("input[type=number]").fill("1.5")
+    row.locator("input[type=number]").press("Tab")
+    expect(row.locator(".error")).to_contain_text("Min. confidence: Ensure this value is less than or equal to 1.")
+    expect(row.locator("select")).to_have_value("on")
+    expect(row.locator("input[type=number]")).to_have_value("0.7")
+    category = Category.objects.get(pk=desk["category"].pk)
+    assert (category.auto_assign, category.auto_assign_min_confidence) == ("on", 0.7)
+
+
 def test_workspace_export_then_import_from_the_page(
     open_as: Any, desk: dict[str, Any], morgan: Any, tmp_path: Path
 ) -> None:
