@@ -27,7 +27,7 @@ from dispatch.models import Assignment, Decision, DecisionStatus, DispatchSettin
 from dispatch.services import ApprovalError, AssignmentConflict, SuggestionChanged, TechnicianUnavailable
 from dispatch.stranded import stranded, stranded_tickets
 from dispatch.tables import DecisionTable, QueueTable
-from dispatch.views_common import LEGEND, candidate_views, failure_details
+from dispatch.views_common import LEGEND, candidate_views, escalation_as_done, failure_details
 from dispatch.whatif import WhatIf, whatif_rank
 from skills.models import Technician
 
@@ -89,7 +89,11 @@ def _detail_context(ticket: Ticket, decision: Decision | None, **extra: Any) -> 
         "legend": LEGEND,
         "recommended_id": recommended_id,
         "failure": failure_details(decision.document) if decision else None,
-        "rules": (decision.document.get("dispatching_rules_applied") or []) if decision else [],
+        "rules": (
+            escalation_as_done(decision.document, decision.notifications or {}, assigned=bool(decision.assigned_id))[0]
+            if decision
+            else []
+        ),
         "confidence_label": (
             (decision.document.get("evaluation_summary") or {}).get("assignment_confidence")
             if decision
@@ -381,14 +385,17 @@ def decision_detail(request: HtmxHttpRequest, decision_id: int) -> HttpResponse:
     recommended_id = decision.recommended.external_id if decision.recommended else None
     sla = dict(document.get("sla_tracking") or {})
     sla["deadline"] = parse_datetime(sla["sla_deadline"]) if sla.get("sla_deadline") else None
+    rules, notifications = escalation_as_done(
+        document, document.get("notifications_sent") or decision.notifications or {}, assigned=bool(decision.assigned_id)
+    )
     context = {
         "decision": decision,
         "document": document,
         "cands": candidate_views(decision.candidates, recommended_id),
         "legend": LEGEND,
         "failure": failure_details(decision.document),
-        "rules": document.get("dispatching_rules_applied") or [],
-        "notifications": document.get("notifications_sent") or decision.notifications or {},
+        "rules": rules,
+        "notifications": notifications,
         "audit": document.get("audit_trail") or {},
         "summary": document.get("evaluation_summary") or {},
         "sla": sla,

@@ -112,3 +112,33 @@ def failure_details(document: dict[str, Any]) -> dict[str, Any] | None:
         "recommended_actions": document.get("recommended_actions") or [],
         "fallback": document.get("fallback_action") or {},
     }
+
+
+BREACH_RULE = "sla_breach_escalation"
+
+
+def escalation_as_done(
+    document: dict[str, Any], notifications: dict[str, Any], *, assigned: bool
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The decision's rules applied and notifications as a page shows them, agreeing on an SLA
+    breach's escalation: to whom it went (the decision's escalation address), that it waits for
+    the assignment, or that no escalation address is configured. The stored rule text claims an
+    escalation in every case, and the manager's entry says none was required when no address is set."""
+    rules: list[dict[str, Any]] = document.get("dispatching_rules_applied") or []
+    breach = next((r for r in rules if r.get("rule") == BREACH_RULE and r.get("applied")), None)
+    if breach is None:
+        return rules, notifications
+    target = (document.get("dispatching_results") or {}).get("escalated_to") or ""
+    manager = notifications.get("manager_notification") or {}
+    if not target:
+        text = "SLA already breached; not escalated: no escalation address is configured"
+        if notifications and not manager.get("sent"):
+            unsent = {"sent": False, "reason": "No escalation address configured"}
+            notifications = {**notifications, "manager_notification": unsent}
+    elif not assigned:
+        text = f"SLA already breached; escalates to {target} once assigned"
+    elif manager.get("sent"):
+        text = f"SLA already breached; assigned and escalated to {target}"
+    else:
+        text = f"SLA already breached; assigned, the escalation to {target} was not sent"
+    return [{**r, "impact": text} if r is breach else r for r in rules], notifications

@@ -45,3 +45,54 @@ def test_detail_wrong_role_is_forbidden(norole_client: Any, decision: Any) -> No
 
 def test_detail_anonymous_goes_to_login(client: Any, decision: Any) -> None:
     assert client.get(url(decision)).status_code == 302
+
+
+def breached_and_approved(ticket: Any, dispatcher: Any) -> Any:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dispatch.services import decision_create
+
+    ticket.sla_due = timezone.now() - timedelta(hours=1)
+    ticket.save()
+    decision = decision_create(ticket=ticket, mode="suggest", initiated_by="test")
+    decision_approve(ticket=ticket, user=dispatcher)
+    return decision
+
+
+def test_a_breach_without_an_escalation_address_says_nobody_was_escalated_to(
+    dispatcher_client: Any, ticket: Any, dispatcher: Any
+) -> None:
+    page = dispatcher_client.get(url(breached_and_approved(ticket, dispatcher))).content.decode()
+    assert "SLA already breached; not escalated: no escalation address is configured" in page
+    assert "No escalation address configured" in page
+    assert "escalated to the service manager" not in page and "No escalation required" not in page
+
+
+def test_a_breach_with_an_escalation_address_names_it_in_both_places(
+    dispatcher_client: Any, ticket: Any, dispatcher: Any
+) -> None:
+    from dispatch.models import DispatchSettings
+
+    DispatchSettings.objects.filter(pk=DispatchSettings.load().pk).update(escalation_email="boss@msp.example.com")
+    page = dispatcher_client.get(url(breached_and_approved(ticket, dispatcher))).content.decode()
+    assert "SLA already breached; assigned and escalated to boss@msp.example.com" in page
+    assert "<td>boss@msp.example.com · email" in page
+
+
+def test_a_breached_suggestion_says_the_escalation_waits_for_the_assignment(
+    dispatcher_client: Any, ticket: Any
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dispatch.models import DispatchSettings
+    from dispatch.services import decision_create
+
+    DispatchSettings.objects.filter(pk=DispatchSettings.load().pk).update(escalation_email="boss@msp.example.com")
+    ticket.sla_due = timezone.now() - timedelta(hours=1)
+    ticket.save()
+    page = dispatcher_client.get(url(decision_create(ticket=ticket, mode="suggest"))).content.decode()
+    assert "SLA already breached; escalates to boss@msp.example.com once assigned" in page

@@ -90,3 +90,17 @@ def test_candidates_below_the_skill_threshold_are_marked_unqualified(
     row = page[page.index('data-tech="tech-nobody"') - 80 :]
     assert "is-unqualified" in row[:120] and ">unqualified</span>" in row[:800]
     assert 'is-unqualified" data-tech="tech-alice"' not in page
+
+
+def test_a_breached_ticket_without_an_escalation_address_claims_no_escalation(
+    dispatcher_client: Any, ticket: Any
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    ticket.sla_due = timezone.now() - timedelta(hours=1)
+    ticket.save()
+    page = dispatcher_client.get(url(ticket), headers=HX).content.decode()
+    assert "SLA already breached; not escalated: no escalation address is configured" in page
+    assert "escalated to the service manager" not in page
