@@ -125,7 +125,10 @@ def ticket(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
     if request.htmx:
         return render(request, f"{QUEUE_TEMPLATE}#detail", _detail_context(obj, decision))
     found = stranded(obj, timezone.now())
-    context = _detail_context(obj, decision, stranded=found, reassign=_reassign_choices(obj, found is not None))
+    choices = _reassign_choices(obj)
+    context = _detail_context(
+        obj, decision, stranded=found, reassign=choices, reassign_choice=any(c["first"] for c in choices)
+    )
     return render(request, "dispatch/ticket.html", context)
 
 
@@ -139,22 +142,18 @@ def _choice_label(row: dict[str, Any]) -> str:
     return f"{row['name']} — {row['score']:.0f}" + (f" ({'; '.join(notes)})" if notes else "")
 
 
-def _reassign_choices(ticket: Ticket, ranked: bool) -> list[dict[str, Any]]:
-    """Who an assigned ticket could go to instead of its owner: for a stranded ticket the engine's
-    ranking without the owner (first the technicians it may assign), else everyone active."""
+def _reassign_choices(ticket: Ticket) -> list[dict[str, Any]]:
+    """Who an assigned ticket could go to instead of its owner: the engine's ranking without the
+    owner, in its order, each with why the engine would not pick them itself; its first choice
+    preselected (none when it would pick nobody: the form then starts at "Choose…")."""
     if ticket.assigned_to_id is None or ticket.closed:
         return []
     owner = ticket.assigned_to
     assert owner is not None
-    if ranked:
-        result = whatif_rank(ticket, WhatIf(exclude=(owner.external_id,)))
-        rows = [r for r in result.rows if r["technician_id"] != owner.external_id]  # the engine's order
-        return [{"id": r["technician_id"], "label": _choice_label(r), "first": r["technician_id"] == result.selected}
-                for r in rows]  # fmt: skip
-    return [
-        {"id": ext, "label": name, "first": False}
-        for ext, name in Technician.objects.filter(active=True).exclude(pk=owner.pk).order_by("name").values_list("external_id", "name")
-    ]  # fmt: skip
+    result = whatif_rank(ticket, WhatIf(exclude=(owner.external_id,)))
+    rows = [r for r in result.rows if r["technician_id"] != owner.external_id]  # the engine's order
+    return [{"id": r["technician_id"], "label": _choice_label(r), "first": r["technician_id"] == result.selected}
+            for r in rows]  # fmt: skip
 
 
 @dispatcher_required

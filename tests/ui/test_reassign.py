@@ -138,3 +138,31 @@ def test_the_form_says_why_the_engine_would_not_pick_someone(dispatcher_client: 
     page = html.unescape(dispatcher_client.get(reverse("dispatch:ticket", args=[held.pk])).content.decode())
     assert "Alice Expert — " in page and "(blocked: language)" in page
     assert "(engine's choice)" not in page  # the engine would pick nobody: the dispatcher chooses
+
+
+def reassign_form(client: Client, ticket: Ticket) -> str:
+    page = client.get(reverse("dispatch:ticket", args=[ticket.pk])).content.decode()
+    start = page.rindex("<details", 0, page.index('id="reassign"'))
+    return html.unescape(page[start : page.index("</details>", start)])
+
+
+def test_a_ticket_whose_owner_is_at_work_offers_the_ranking_too_with_blocked_people_marked(
+    dispatcher_client: Client, ticket: Ticket, bob: Any, skill: Any
+) -> None:
+    from tests.factories import RuleFactory
+
+    ticket.assigned_to, ticket.status = bob, "Assigned"
+    ticket.save()
+    TechnicianFactory(external_id="tech-aaron", name="Aaron Junior", seniority="junior", skills={skill: "expert"})
+    RuleFactory(name="No juniors", when={}, then={"min_seniority": "mid"})
+    form = reassign_form(dispatcher_client, ticket)
+    assert " open" not in form.split(">")[0]  # folded away: the owner is at work
+    assert '<option value="tech-alice" selected>Alice Expert' in form and "(engine's choice)" in form
+    assert "Aaron Junior — " in form and "(blocked: min seniority)" in form
+
+
+def test_when_the_engine_would_pick_nobody_no_one_is_preselected(dispatcher_client: Client, held: Ticket) -> None:
+    Ticket.objects.filter(pk=held.pk).update(language="Spanish")  # nobody on this desk speaks it
+    form = reassign_form(dispatcher_client, held)
+    assert " selected" not in form
+    assert form.index('<option value="">Choose…</option>') < form.index('<option value="tech-alice"')

@@ -104,3 +104,16 @@ def test_a_breached_ticket_without_an_escalation_address_claims_no_escalation(
     page = dispatcher_client.get(url(ticket), headers=HX).content.decode()
     assert "SLA already breached; not escalated: no escalation address is configured" in page
     assert "escalated to the service manager" not in page
+
+
+def test_an_assigned_ticket_without_a_decision_shows_no_empty_decision_block(
+    dispatcher_client: Any, ticket: Any, bob: Any
+) -> None:
+    ticket.assigned_to, ticket.status = bob, "Assigned"
+    ticket.save()
+    page = dispatcher_client.get(url(ticket)).content.decode()
+    assert "Assigned to</dt><dd><strong>Bob Beginner" in page
+    assert "No decision yet" not in page and "Rules applied" not in page
+    partial = dispatcher_client.get(url(ticket), headers=HX).content.decode()
+    assert "Assigned to Bob Beginner without a decision from Switchboard." in partial
+    assert "No decision yet" not in partial and "Rules applied" not in partial
