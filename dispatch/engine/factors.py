@@ -295,13 +295,12 @@ def workload_factor(tech: TechFacts, policy: Policy, load: Workload | None = Non
     method = policy.workload_calculation_method
     value = clamp(1 - load_ratio(load, cap, method, policy.hours_per_ticket))
     if method == "ticket_count":
-        reason = f"{load.active_tickets} of {cap} active tickets"
+        reason = f"{load.active_tickets} of {cap} active ticket{'' if cap == 1 else 's'}"
     else:
         hours = load.estimated_hours if method == "estimated_hours" else load.weighted_hours
         kind = "estimated" if method == "estimated_hours" else "priority-weighted"
-        reason = (
-            f"{hours:.1f} {kind} h of {cap * policy.hours_per_ticket:.0f} h ({load.active_tickets} active tickets)"
-        )
+        active = f"{load.active_tickets} active ticket{'' if load.active_tickets == 1 else 's'}"
+        reason = f"{hours:.1f} {kind} h of {cap * policy.hours_per_ticket:.0f} h ({active})"
     if load.active_tickets >= cap:
         reason += ", at capacity"
     return value, reason

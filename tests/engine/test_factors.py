@@ -164,6 +164,14 @@ def test_technicians_own_capacity_wins_and_full_is_zero():
     assert value == 0.0 and "at capacity" in reason
 
 
+def test_workload_reasons_count_one_ticket_in_the_singular():
+    hours = policy(workload_calculation_method="estimated_hours")
+    assert workload_factor(tech(workload=Workload(1, 3.0, 0)), hours)[1].endswith("(1 active ticket)")
+    assert workload_factor(tech(workload=Workload(2, 3.0, 0)), hours)[1].endswith("(2 active tickets)")
+    assert workload_factor(tech(active_tickets=0, max_active_tickets=1), policy())[1] == "0 of 1 active ticket"
+    assert workload_factor(tech(active_tickets=1, max_active_tickets=10), policy())[1] == "1 of 10 active tickets"
+
+
 def test_performance_combines_track_record_and_is_neutral_without_data():
     good = tech(
         experience={
