@@ -139,6 +139,24 @@ def rule_edit(request: HtmxHttpRequest, rule_id: int | None = None) -> HttpRespo
 # ---------------------------------------------------------------- workspace files
 
 
+# A workspace section's count, in the singular for one: "1 technician", "2 SLA policies".
+SECTION_NOUNS = {
+    "skills": ("skill", "skills"),
+    "categories": ("category", "categories"),
+    "technicians": ("technician", "technicians"),
+    "sla_policies": ("SLA policy", "SLA policies"),
+    "companies": ("company", "companies"),
+    "rules": ("rule", "rules"),
+    "tickets": ("ticket", "tickets"),
+    "history": ("history record", "history records"),
+}
+
+
+def _counted(n: int, section: str) -> str:
+    one, many = SECTION_NOUNS.get(section, (section.replace("_", " "),) * 2)
+    return f"{n} {one if n == 1 else many}"
+
+
 def _read_upload(upload: Any) -> dict[str, Any]:
     """Parse an uploaded workspace file with the same reader as the import command."""
     if upload.size is not None and upload.size > settings.WORKSPACE_MAX_BYTES:
@@ -174,9 +192,7 @@ def workspace_upload(request: HtmxHttpRequest) -> HttpResponse:
         except WorkspaceError as exc:
             problems = exc.problems
         else:
-            summary = (
-                ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in counts.items() if n) or "nothing"
-            )
+            summary = ", ".join(_counted(n, name) for name, n in counts.items() if n) or "nothing"
             messages.success(request, f"Imported {upload.name}: {summary}.")
             return redirect("skills:matrix")
     context = {**matrix_context(), "upload_form": form, "problems": problems}

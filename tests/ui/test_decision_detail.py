@@ -35,6 +35,16 @@ def test_detail_shows_psa_sync_state(dispatcher_client: Any, decision: Any, disp
     assert "PSA sync" in page and "status-psa-skipped" in page
 
 
+def test_detail_counts_one_technician_in_the_singular(dispatcher_client: Any, db: Any) -> None:
+    from dispatch.services import decision_create
+    from tests.factories import TechnicianFactory, TicketFactory
+
+    TechnicianFactory(external_id="tech-solo", name="Solo")
+    decision = decision_create(ticket=TicketFactory(external_id="6001"), mode="suggest")
+    page = dispatcher_client.get(url(decision)).content.decode()
+    assert "<dd>1 technician, 1 available," in page
+
+
 def test_detail_unknown_is_404(dispatcher_client: Any, db: Any) -> None:
     assert dispatcher_client.get(reverse("dispatch:decision", args=[424242])).status_code == 404
 

@@ -27,6 +27,15 @@ def test_metrics_chart_data_counts_assignments(
     )
 
 
+def test_metrics_counts_one_assignment_in_the_singular(
+    dispatcher_client: Any, decision: Any, dispatcher: Any
+) -> None:
+    decision_approve(ticket=decision.ticket, user=dispatcher)
+    page = dispatcher_client.get(URL, {"days": 7}).content.decode()
+    assert '<span class="kpi-value">1</span><span class="kpi-label">assignment</span>' in page
+    assert '<span class="kpi-label">open tickets breached (0 unassigned)</span>' in page
+
+
 def test_metrics_period_is_selectable(dispatcher_client: Any, db: Any) -> None:
     assert dispatcher_client.get(URL, {"days": 90}).context["days"] == 90
     assert dispatcher_client.get(URL, {"days": 5}).context["days"] == 30  # not offered: the default

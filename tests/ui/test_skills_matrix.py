@@ -23,6 +23,10 @@ def test_matrix_marks_the_current_level(manager_client: Any, alice: Any) -> None
     assert 'class="cell lvl-expert' in page
 
 
+def test_matrix_counts_one_technician_and_one_skill_in_the_singular(manager_client: Any, alice: Any) -> None:
+    assert "1 technician × 1 skill." in manager_client.get(URL).content.decode()
+
+
 def test_matrix_has_workspace_import_and_export(manager_client: Any, db: Any) -> None:
     page = manager_client.get(URL).content.decode()
     assert reverse("dispatch:workspace_import") in page and reverse("dispatch:workspace_export") in page

@@ -27,6 +27,12 @@ def test_import_upserts_and_redirects_with_counts(manager_client: Any) -> None:
     assert b"Imported desk.json" in response.content
 
 
+def test_import_counts_one_of_a_kind_in_the_singular(manager_client: Any) -> None:
+    two = {**GOOD, "technicians": [*GOOD["technicians"], {"id": "tech-yan", "name": "Yan"}]}
+    response = manager_client.post(URL, {"file": upload(two)}, follow=True)
+    assert "Imported desk.json: 1 skill, 2 technicians." in response.content.decode()
+
+
 def test_import_yaml_file(manager_client: Any) -> None:
     manager_client.post(URL, {"file": upload(b"skills:\n  - name: Teams\n    group: Voice\n", "desk.yaml")})
     assert Skill.objects.filter(name="Teams").exists()
