@@ -57,14 +57,15 @@ SKILL_GROUPS: dict[str, list[str]] = {
 }
 
 # name, required skills, complexity, auto_assign, relative frequency, priority weights L/M/H/C,
-# (min, max) estimated hours, board, chance of onsite work
+# (min, max) estimated hours, board, chance of onsite work. Nothing ships with auto-assign on: a new
+# desk has no decisions behind any category, so the likeliest ones start in shadow to earn trust.
 CATEGORIES: list[dict] = [
-    dict(name="Password Reset", skills=["Active Directory"], complexity="low", auto="on", freq=14, prio=(50, 42, 8, 0), est=(0.25, 0.5), onsite=0),
+    dict(name="Password Reset", skills=["Active Directory"], complexity="low", auto="shadow", freq=14, prio=(50, 42, 8, 0), est=(0.25, 0.5), onsite=0),
     dict(name="MFA & Sign-in", skills=["Entra ID"], complexity="low", auto="shadow", freq=7, prio=(30, 50, 18, 2), est=(0.25, 1), onsite=0),
     dict(name="Email Support", skills=["Exchange", "Office 365"], complexity="medium", auto="off", freq=12, prio=(22, 50, 24, 4), est=(0.5, 2), onsite=0),
     dict(name="Microsoft 365 & Teams", skills=["Office 365", "Teams"], complexity="low", auto="shadow", freq=8, prio=(40, 48, 12, 0), est=(0.25, 1), onsite=0),
     dict(name="SharePoint & OneDrive", skills=["SharePoint", "Office 365"], complexity="medium", auto="off", freq=5, prio=(35, 48, 16, 1), est=(0.5, 2), onsite=0),
-    dict(name="Printer Issues", skills=["Printers"], complexity="low", auto="on", freq=8, prio=(40, 45, 15, 0), est=(0.25, 1.5), onsite=0.3),
+    dict(name="Printer Issues", skills=["Printers"], complexity="low", auto="shadow", freq=8, prio=(40, 45, 15, 0), est=(0.25, 1.5), onsite=0.3),
     dict(name="Workstation Support", skills=["Windows 10/11"], complexity="low", auto="shadow", freq=10, prio=(35, 50, 15, 0), est=(0.5, 2), onsite=0.2),
     dict(name="Mac Support", skills=["macOS"], complexity="medium", auto="off", freq=3, prio=(35, 50, 15, 0), est=(0.5, 2), onsite=0.1),
     dict(name="Mobile Devices", skills=["Mobile Devices"], complexity="low", auto="off", freq=3, prio=(35, 50, 15, 0), est=(0.25, 1), onsite=0),
