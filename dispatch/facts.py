@@ -219,6 +219,41 @@ def build_people_facts(*, now: datetime) -> list[TechFacts]:
     ]
 
 
+def rebuild_people_facts(previous: list[TechFacts], technicians: set[int], *, now: datetime) -> list[TechFacts]:
+    """`previous` with the given technicians (primary keys) built again: skills, rota and
+    attributes from the database (five queries), history (experience, familiarity: only
+    train_models changes it, and that rebuilds everyone) carried over. Inactive or deleted ones
+    drop out; the order stays by external id."""
+    fresh = list(
+        Technician.objects.filter(pk__in=technicians)
+        .prefetch_related("skill_levels__skill", "certifications", *rota_prefetches(now))
+        .order_by("external_id")
+    )
+    old = {t.id: t for t in previous}
+    gone = set(Technician.objects.filter(pk__in=technicians).values_list("external_id", flat=True)) | {
+        t.id for t in previous if t.id not in _ids_still_known(previous)
+    }
+    out = {t.id: t for t in previous if t.id not in gone}
+    for tech in fresh:
+        if not tech.active:
+            continue
+        before = old.get(tech.external_id)
+        out[tech.external_id] = _tech_facts(
+            tech, Workload(),
+            dict(before.experience) if before else {},
+            dict(before.company_history) if before else {},
+            None,
+            dict(before.board_experience) if before else {},
+        )  # fmt: skip
+    return [out[k] for k in sorted(out)]
+
+
+def _ids_still_known(previous: list[TechFacts]) -> set[str]:
+    """External ids of `previous` that still name a technician (one query): a technician deleted
+    since, or whose id changed, drops out."""
+    return set(Technician.objects.filter(external_id__in=[t.id for t in previous]).values_list("external_id", flat=True))
+
+
 def rota_prefetches(now: datetime) -> tuple[Prefetch, ...]:
     """Shifts, and time off and on-call around `now` (a day back, LOOKAHEAD ahead): what
     `rota` reads."""

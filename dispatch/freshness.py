@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from datetime import timedelta
 from typing import Any
 
 from django.core.cache import cache
@@ -46,16 +47,15 @@ def schedule_rerank(countdown: float = 0.3) -> bool:
     """Enqueue one re-rank unless one is already waiting; True when enqueued. A broker that is
     down is logged, not raised: the writer's change is committed, and the minute tick re-ranks."""
     from config.celery import app
-    from dispatch.tasks import rerank_queue
 
     if app.conf.task_always_eager:  # the embedded demo: re-rank in-process, right after the commit
-        rerank_queue.apply()
+        queue_rerank()
         return True
     if not cache.add(SCHEDULED_KEY, 1, timeout=60):
         return False
-
     try:
-        rerank_queue.apply_async(countdown=countdown)
+        # By name on the project's app: no task proxy to resolve (whatever app a thread holds).
+        app.send_task("dispatch.tasks.rerank_queue", countdown=countdown)
     except Exception:  # noqa: BLE001 - the broker's errors are many; the tick retries
         cache.delete(SCHEDULED_KEY)
         log.warning("re-rank not enqueued (broker unavailable); the minute tick will run it", exc_info=True)
@@ -95,9 +95,14 @@ def advice_matches(previous: Decision | None, advice: tuple[str | None, str | No
     return previous.status == DecisionStatus.FAILED and previous.error_code == (error or "") and previous.waiting == waiting
 
 
-def stale_tickets(version: int, limit: int | None = None) -> list[Ticket]:
+# A ticket stored without a decision is left this long to whoever is storing it (the PSA intake and
+# the API rank what they create): the re-rank takes it up after that, not in the middle.
+NEW_TICKET_SETTLE = timedelta(seconds=30)
+
+
+def stale_tickets(version: int, limit: int | None = None, settle: timedelta = NEW_TICKET_SETTLE) -> list[Ticket]:
     """Open unassigned tickets (queue order) whose current decision predates `version`, or that
-    have none; each with its decision attached. The filtering is one query."""
+    have none and were stored over `settle` ago; each with its decision attached. One query."""
     current = Decision.objects.filter(pk=OuterRef("latest_decision_id"))
     stale = (
         open_unassigned_tickets()
@@ -107,7 +112,7 @@ def stale_tickets(version: int, limit: int | None = None) -> list[Ticket]:
             latest_version=Subquery(current.values("facts_version")[:1]),
         )
         .filter(
-            Q(latest_decision_id__isnull=True)
+            Q(latest_decision_id__isnull=True, updated_at__lte=timezone.now() - settle)
             | Q(latest_status__in=KEEPABLE) & (Q(latest_version__isnull=True) | Q(latest_version__lt=version))
         )
     )
@@ -117,7 +122,9 @@ def stale_tickets(version: int, limit: int | None = None) -> list[Ticket]:
 CHUNK = 200  # the queue page's rows: the most urgent chunk is current first
 
 
-def queue_rerank(*, initiated_by: str = "rerank", progress: Any = None) -> dict[str, int]:
+def queue_rerank(
+    *, initiated_by: str = "rerank", progress: Any = None, settle: timedelta = NEW_TICKET_SETTLE
+) -> dict[str, int]:
     """Re-rank every stale ticket on the current facts, most urgent first. Kept decisions are
     re-stamped chunk by chunk, so the queue's first page is current before the rest is done.
     `progress(done, total)` is called after each chunk. Returns counts (checked, kept, new)."""
@@ -128,7 +135,7 @@ def queue_rerank(*, initiated_by: str = "rerank", progress: Any = None) -> dict[
     snap = tech_facts(now)
     table = table_for(snap)
     policy = load_policy(now=now)
-    tickets = stale_tickets(snap.version)
+    tickets = stale_tickets(snap.version, settle=settle)
     kept_total = new = 0
     for start in range(0, len(tickets), CHUNK):
         kept: list[int] = []

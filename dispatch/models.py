@@ -462,6 +462,9 @@ class FactsState(models.Model):
     # starts again at version 1 and must not read another one's entries).
     epoch = models.CharField(max_length=32, default=new_epoch)
     people_version = models.BigIntegerField(default=1)
+    # [[people_version, [technician pk, ...] or null], ...]: which technicians each recent people
+    # change touched (null: anyone), so a process holding an older snapshot rebuilds only those.
+    people_log = models.JSONField(default=list, blank=True)
     changed_at = models.DateTimeField(null=True, blank=True)
     reason = models.CharField(max_length=200, blank=True)
 

@@ -38,29 +38,49 @@ def _changed(sender: Any, **kwargs: Any) -> None:
         return  # loaddata
     if kwargs.get("created") and _label(sender) == "dispatch.DispatchSettings":
         return  # DispatchSettings.load() creating the defaults every reading already assumed
-    facts_changed(f"{sender._meta.verbose_name} changed", people=WATCHED[_label(sender)])
+    instance = kwargs.get("instance")
+    label = _label(sender)
+    tech_id = getattr(instance, "pk" if label == "skills.Technician" else "technician_id", None)
+    facts_changed(
+        f"{sender._meta.verbose_name} changed",
+        people=WATCHED[label],
+        technicians=(tech_id,) if tech_id is not None else None,  # None: anyone's facts may have changed
+    )
 
 
-def _m2m(sender: Any, action: str, **kwargs: Any) -> None:
+def _m2m(sender: Any, action: str, instance: Any = None, **kwargs: Any) -> None:
     if action in ("post_add", "post_remove", "post_clear"):
-        facts_changed("membership changed", people=True)
+        from skills.models import Technician
+
+        # A technician's certifications are technician facts; a category's skills and a company's
+        # account technicians are read with the ticket.
+        if sender is not Technician.certifications.through:
+            facts_changed("membership changed")
+        elif isinstance(instance, Technician):
+            facts_changed("certifications changed", people=True, technicians=(instance.pk,))
+        else:
+            facts_changed("certifications changed", people=True)
 
 
 def _ticket_saved(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
     """A ticket that moves a workload (assigned, closed, re-estimated...) can change every other
-    ranking; any other change (a new ticket, a new subject) only its own, which is marked for the
-    re-rank. (The desk's typical ticket size, read with the policy, is not versioned.)"""
+    ranking; any other change (a new subject, a new priority on an unassigned ticket) only its own,
+    which is marked for the re-rank. A new unassigned ticket is ranked by whoever created it (the
+    PSA intake, the API); one nobody ranked is picked up by the next re-rank or clock tick. (The
+    desk's typical ticket size, read with the policy, is not versioned.)"""
     if kwargs.get("raw"):
         return
     if instance.moves_workload():
         facts_changed("workload changed")
-    elif not created:
+    elif created:
+        pass  # whoever creates a ticket ranks it (PSA intake, the API); the re-rank catches any other
+    else:
         from dispatch.freshness import KEEPABLE
         from dispatch.models import Decision
 
         Decision.objects.filter(ticket=instance, status__in=KEEPABLE).update(facts_version=None)
     instance._loaded_workload = instance.workload_state()
-    if instance.assigned_to_id is None and not instance.closed:
+    if not created and instance.assigned_to_id is None and not instance.closed:
         from django.db import transaction
 
         from dispatch.freshness import schedule_rerank

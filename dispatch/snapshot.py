@@ -16,18 +16,24 @@ next reader two cheap queries, not a rebuild. A decision records the version it 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from dispatch.engine.types import TechFacts
 from dispatch.engine.vector import TechTable
-from dispatch.facts import build_people_facts, build_tech_facts, current_loads, with_loads
+from dispatch.facts import (
+    build_people_facts,
+    build_tech_facts,
+    current_loads,
+    rebuild_people_facts,
+    with_loads,
+)
 from dispatch.models import DispatchSettings, FactsState
 
 log = logging.getLogger(__name__)
@@ -37,6 +43,7 @@ log = logging.getLogger(__name__)
 VALID_BEFORE = timedelta(hours=12)
 VALID_AFTER = timedelta(hours=6)
 CACHE_SECONDS = 6 * 3600
+PEOPLE_LOG = 50  # people changes remembered for partial rebuilds
 _MEMO: dict[str, Any] = {}
 
 
@@ -49,15 +56,19 @@ class Snapshot:
 
 def state() -> tuple[int, int, str]:
     """(version, people_version, epoch), one query (the row is created on first use)."""
-    row = FactsState.objects.filter(pk=1).values_list("version", "people_version", "epoch").first()
+    return _state()[:3]  # type: ignore[return-value]
+
+
+def _state() -> tuple[int, int, str, list[Any]]:
+    row = FactsState.objects.filter(pk=1).values_list("version", "people_version", "epoch", "people_log").first()
     if row is None:
         created, _ = FactsState.objects.get_or_create(pk=1)
-        return int(created.version), int(created.people_version), created.epoch
-    return int(row[0]), int(row[1]), row[2]
+        return int(created.version), int(created.people_version), created.epoch, []
+    return int(row[0]), int(row[1]), row[2], list(row[3] or [])
 
 
 def current_version() -> int:
-    return state()[0]
+    return int(FactsState.objects.filter(pk=1).values_list("version", flat=True).first() or 1)
 
 
 def _fits(built_at: datetime, now: datetime) -> bool:
@@ -72,7 +83,7 @@ def _uncommitted_changes() -> bool:
 
 def tech_facts(now: datetime) -> Snapshot:
     """The technician facts for rankings at `now`, from the snapshot of the current version."""
-    version, people_version, epoch = state()
+    version, people_version, epoch, log = _state()
     if not _fits(timezone.now(), now) or _uncommitted_changes():
         return Snapshot(version, now, build_tech_facts(now=now))
     memo = _MEMO.get("facts")
@@ -83,7 +94,7 @@ def tech_facts(now: datetime) -> Snapshot:
     if isinstance(shared, Snapshot) and _fits(shared.built_at, now):
         _MEMO["facts"] = ((epoch, version), shared)
         return shared
-    built_at, people = _people(epoch, people_version, now)
+    built_at, people = _people(epoch, people_version, now, log)
     excluded = list(DispatchSettings.load().workload_excluded_statuses)
     snap = Snapshot(version, built_at, with_loads(people, *current_loads(excluded)))
     cache.set(key, snap, CACHE_SECONDS)
@@ -91,7 +102,7 @@ def tech_facts(now: datetime) -> Snapshot:
     return snap
 
 
-def _people(epoch: str, people_version: int, now: datetime) -> tuple[datetime, list[TechFacts]]:
+def _people(epoch: str, people_version: int, now: datetime, log: list[Any]) -> tuple[datetime, list[TechFacts]]:
     key = f"switchboard:people:{epoch}:{people_version}"
     memo = _MEMO.get("people")
     if memo is not None and memo[0] == (epoch, people_version) and _fits(memo[1], now):
@@ -100,10 +111,30 @@ def _people(epoch: str, people_version: int, now: datetime) -> tuple[datetime, l
     if isinstance(shared, tuple) and len(shared) == 2 and _fits(shared[0], now):
         _MEMO["people"] = ((epoch, people_version), *shared)
         return shared
-    built = build_people_facts(now=now)
+    built = None
+    if memo is not None and memo[0][0] == epoch and _fits(memo[1], now):
+        touched = _touched_since(log, memo[0][1], people_version)
+        if touched is not None:  # only these technicians changed since the snapshot this process has
+            built = rebuild_people_facts(memo[2], touched, now=now)
+    if built is None:
+        built = build_people_facts(now=now)
     cache.set(key, (now, built), CACHE_SECONDS)
     _MEMO["people"] = ((epoch, people_version), now, built)
     return now, built
+
+
+def _touched_since(log: list[Any], have: int, want: int) -> set[int] | None:
+    """Technician keys changed between people versions `have` and `want`, or None when the log
+    does not show (it was trimmed, or a change touched anyone)."""
+    if want <= have:
+        return None
+    entries = {int(v): techs for v, techs in log}
+    touched: set[int] = set()
+    for v in range(have + 1, want + 1):
+        if v not in entries or entries[v] is None:
+            return None
+        touched.update(entries[v])
+    return touched
 
 
 def table_for(snap: Snapshot) -> TechTable:
@@ -120,17 +151,23 @@ def table_for(snap: Snapshot) -> TechTable:
 # ---------------------------------------------------------------- writers
 
 
-def facts_changed(reason: str, *, people: bool = False) -> None:
+def facts_changed(reason: str, *, people: bool = False, technicians: Iterable[int] | None = None) -> None:
     """Record that facts changed: after the current transaction commits (at once outside one),
     bump the version once, however many changes the transaction made, and schedule the
     re-rank. `people`: skills, rota, experience or technician attributes changed (not only
-    workload), so the expensive part of the snapshot is rebuilt too."""
+    workload), so the expensive part of the snapshot is rebuilt too: only `technicians` (primary
+    keys) when given, everyone's when not."""
     conn = transaction.get_connection()
     pending = _pending(conn)
     if pending is None:
-        pending = {"people": False, "reasons": [], "done": False, "last": None}
+        pending = {"people": False, "techs": set(), "reasons": [], "done": False, "last": None}
         conn._switchboard_facts = pending  # type: ignore[attr-defined]
-    pending["people"] |= people
+    if people:
+        pending["people"] = True
+        if technicians is None or pending["techs"] is None:
+            pending["techs"] = None
+        else:
+            pending["techs"].update(technicians)
     if reason not in pending["reasons"]:
         pending["reasons"].append(reason)
 
@@ -142,7 +179,8 @@ def facts_changed(reason: str, *, people: bool = False) -> None:
         pending["done"] = True
         if getattr(conn, "_switchboard_facts", None) is pending:
             conn._switchboard_facts = None  # type: ignore[attr-defined]
-        bump(", ".join(pending["reasons"])[:200], people=pending["people"])
+        techs = sorted(pending["techs"]) if pending["people"] and pending["techs"] is not None else None
+        bump(", ".join(pending["reasons"])[:200], people=pending["people"], technicians=techs)
 
     pending["last"] = flush
     transaction.on_commit(flush)
@@ -159,16 +197,21 @@ def _pending(conn: Any) -> dict[str, Any] | None:
     return pending
 
 
-def bump(reason: str, *, people: bool = False) -> int:
-    """Advance the version now (autocommit) and schedule the re-rank; returns the new version."""
+def bump(reason: str, *, people: bool = False, technicians: list[int] | None = None) -> int:
+    """Advance the version now (autocommit) and schedule the re-rank; returns the new version.
+    A people change records which technicians it touched (None: anyone) in FactsState.people_log,
+    so readers rebuild only those."""
     FactsState.objects.get_or_create(pk=1)
-    FactsState.objects.filter(pk=1).update(
-        version=F("version") + 1,
-        people_version=F("people_version") + (1 if people else 0),
-        changed_at=timezone.now(),
-        reason=reason[:200],
-    )
-    version = current_version()
+    with transaction.atomic():
+        row = FactsState.objects.select_for_update().get(pk=1)
+        row.version += 1
+        if people:
+            row.people_version += 1
+            row.people_log = [*row.people_log, [row.people_version, technicians]][-PEOPLE_LOG:]
+        row.changed_at = timezone.now()
+        row.reason = reason[:200]
+        row.save()
+        version = row.version
     from dispatch.freshness import schedule_rerank
 
     schedule_rerank()

@@ -173,7 +173,9 @@ def test_rerank_keeps_a_decision_that_still_says_the_same(desk: Any, django_capt
     assert decision.status == DecisionStatus.SUGGESTED and decision.facts_version == snapshot.current_version()
 
 
-def test_rerank_ranks_tickets_that_have_no_decision_yet(desk: Any) -> None:
+def test_rerank_ranks_tickets_left_without_a_decision(desk: Any, time_machine: Any) -> None:
+    assert freshness.queue_rerank()["checked"] == 0  # just stored: its creator ranks it
+    time_machine.move_to(timezone.now() + freshness.NEW_TICKET_SETTLE + dt.timedelta(seconds=1))
     result = freshness.queue_rerank()
     assert result["new"] == 1 and services.latest_decision(desk["ticket"]).recommended == desk["alice"]
 
@@ -182,7 +184,7 @@ def test_a_rerank_never_assigns_even_for_trusted_categories(desk: Any) -> None:
     desk["category"].auto_assign = "on"
     desk["category"].auto_assign_min_confidence = 0.0
     desk["category"].save()
-    freshness.queue_rerank()
+    assert freshness.queue_rerank(settle=dt.timedelta(0))["new"] == 1
     assert not Assignment.objects.exists()
 
 
@@ -220,3 +222,41 @@ def test_the_batch_places_the_whole_queue_and_reports_what_a_limit_leaves(desk: 
     limited = batch_dispatch(mode="suggest", limit=2)
     assert len(limited) == 4
     assert [r["reason"] for r in limited[2:]] == ["NOT_IN_BATCH", "NOT_IN_BATCH"]
+
+
+def test_sick_leave_rebuilds_only_that_technicians_facts(
+    desk: Any, django_capture_on_commit_callbacks: Any, monkeypatch: Any
+) -> None:
+    committed(lambda: desk["bob"].save(), django_capture_on_commit_callbacks)
+    now = timezone.now()
+    snapshot.tech_facts(now)
+    bob_before = next(t for t in snapshot._MEMO["people"][2] if t.id == "tech-bob")
+    committed(lambda: sick(desk["alice"]), django_capture_on_commit_callbacks)
+    monkeypatch.setattr(snapshot, "build_people_facts", lambda **kw: pytest.fail("rebuilt everyone"))
+    after = snapshot.tech_facts(now)
+    by_id = {t.id: t for t in after.techs}
+    assert [i.reason for i in by_id["tech-alice"].time_off] == ["Sick"]
+    assert next(t for t in snapshot._MEMO["people"][2] if t.id == "tech-bob") is bob_before  # carried over
+    assert [t.id for t in after.techs] == ["tech-alice", "tech-bob"]
+
+
+def test_a_technician_made_inactive_drops_out_of_the_partial_rebuild(desk: Any, django_capture_on_commit_callbacks: Any) -> None:
+    committed(lambda: desk["bob"].save(), django_capture_on_commit_callbacks)
+    now = timezone.now()
+    snapshot.tech_facts(now)
+
+    def leave() -> None:
+        desk["alice"].active = False
+        desk["alice"].save()
+
+    committed(leave, django_capture_on_commit_callbacks)
+    assert [t.id for t in snapshot.tech_facts(now).techs] == ["tech-bob"]
+
+
+def test_a_change_that_may_touch_anyone_rebuilds_everyone(desk: Any, django_capture_on_commit_callbacks: Any) -> None:
+    from skills.models import Skill
+
+    committed(lambda: desk["bob"].save(), django_capture_on_commit_callbacks)
+    snapshot.tech_facts(timezone.now())
+    committed(lambda: Skill.objects.filter(name="Exchange").first().save(), django_capture_on_commit_callbacks)
+    assert snapshot._touched_since(snapshot._state()[3], snapshot.state()[1] - 1, snapshot.state()[1]) is None

@@ -72,6 +72,12 @@ class Command(BaseCommand):
             call_command("import_workspace", str(path), replace=True, no_train=True)
             self.stdout.write("Training the models on its history …")
             call_command("train_models")
+            from datetime import timedelta
+
+            from dispatch.freshness import queue_rerank
+
+            self.stdout.write("Ranking the queue …")
+            queue_rerank(settle=timedelta(0))  # every row ranked before the page first opens
         token = self._logins()
         url = f"http://{options['host']}:{options['port']}/"
         psa = None
