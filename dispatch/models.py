@@ -127,7 +127,16 @@ class Ticket(models.Model):
                 fields=["external_id"], condition=models.Q(connection__isnull=True), name="uniq_local_ticket"
             ),
         ]
-        indexes = [models.Index(fields=["closed", "assigned_to"]), models.Index(fields=["sla_due"])]
+        indexes = [
+            models.Index(fields=["closed", "assigned_to"]),
+            models.Index(fields=["sla_due"]),
+            # The queue: open unassigned tickets, most urgent deadline first (10,000 open, 2,000 of them).
+            models.Index(
+                fields=["sla_due", "created_at"],
+                condition=models.Q(closed=False, assigned_to__isnull=True),
+                name="ticket_queue_by_deadline",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.external_id} {self.subject}"
