@@ -320,7 +320,7 @@ def _candidate(d: Draft, ev: Evaluation, reason: str) -> Candidate:
         name=d.tech.name,
         score=d.score,
         breakdown=tuple(breakdown),
-        skill_match_pct=round(d.skill.pct, 1),
+        skill_match_pct=d.skill.pct,  # rounded once where shown, as the reasons are
         matched_skills=d.skill.matched,
         missing_skills=d.skill.missing,
         available=d.available,

@@ -3,19 +3,11 @@ document's skill_match_percentage) and the engine's reasons round the same value
 
 from __future__ import annotations
 
-import pytest
-
 from dispatch.documents import candidate_row
 from dispatch.engine import rank
 from tests.engine.builders import policy, tech, ticket
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="dispatch/engine/ranking.py _candidate stores skill_match_pct=round(pct, 1), which the document "
-    "rounds again (57.4999 -> 57.5 -> 58) while the reasons say 57%; the engine is another engineer's to change: "
-    "skill_match_pct=d.skill.pct fixes it (then drop this marker)",
-)
 def test_the_skill_column_and_the_skill_reason_round_alike() -> None:
     # credits 0.5 + 0.5 + 0.5 + 0.8 over four skills: 57.49999999999999 %
     skills = ("Exchange", "Office 365", "Azure AD", "Windows")
