@@ -230,8 +230,9 @@ def rebuild_people_facts(previous: list[TechFacts], technicians: set[int], *, no
         .order_by("external_id")
     )
     old = {t.id: t for t in previous}
+    known = _ids_still_known(previous)
     gone = set(Technician.objects.filter(pk__in=technicians).values_list("external_id", flat=True)) | {
-        t.id for t in previous if t.id not in _ids_still_known(previous)
+        t.id for t in previous if t.id not in known
     }
     out = {t.id: t for t in previous if t.id not in gone}
     for tech in fresh:
