@@ -30,7 +30,7 @@ from dispatch import engine
 from dispatch.engine.availability import aware, in_business_hours, is_available, on_call_at
 from dispatch.engine.factors import sla_risk
 from dispatch.engine.vector import advice
-from dispatch.facts import load_policy, open_unassigned_tickets, ticket_facts
+from dispatch.facts import load_policy, open_unassigned_tickets, ticket_facts, ticket_queryset
 from dispatch.models import Decision, DecisionStatus, Ticket
 from dispatch.selectors import attach_decisions, current_decision_id
 
@@ -102,10 +102,17 @@ NEW_TICKET_SETTLE = timedelta(seconds=30)
 
 def stale_tickets(version: int, limit: int | None = None, settle: timedelta = NEW_TICKET_SETTLE) -> list[Ticket]:
     """Open unassigned tickets (queue order) whose current decision predates `version`, or that
-    have none and were stored over `settle` ago; each with its decision attached. One query."""
+    have none and were stored over `settle` ago; each with its decision attached."""
+    ids = stale_ticket_ids(version, settle=settle)
+    return load_tickets(ids if limit is None else ids[:limit])
+
+
+def stale_ticket_ids(version: int, settle: timedelta = NEW_TICKET_SETTLE) -> list[int]:
+    """The keys of `stale_tickets`, in queue order: one query."""
     current = Decision.objects.filter(pk=OuterRef("latest_decision_id"))
     stale = (
         open_unassigned_tickets()
+        .prefetch_related(None)
         .annotate(
             latest_decision_id=current_decision_id(),
             latest_status=Subquery(current.values("status")[:1]),
@@ -116,7 +123,15 @@ def stale_tickets(version: int, limit: int | None = None, settle: timedelta = NE
             | Q(latest_status__in=KEEPABLE) & (Q(latest_version__isnull=True) | Q(latest_version__lt=version))
         )
     )
-    return attach_decisions(list(stale if limit is None else stale[:limit]))
+    return list(stale.values_list("pk", flat=True))
+
+
+def load_tickets(ids: list[int]) -> list[Ticket]:
+    """These tickets with what ranking reads and their current decisions, in the order given."""
+    if not ids:
+        return []
+    found = {t.pk: t for t in ticket_queryset().filter(pk__in=ids).annotate(latest_decision_id=current_decision_id())}
+    return attach_decisions([found[pk] for pk in ids if pk in found])
 
 
 CHUNK = 200  # the queue page's rows: the most urgent chunk is current first
@@ -135,11 +150,11 @@ def queue_rerank(
     snap = tech_facts(now)
     table = table_for(snap)
     policy = load_policy(now=now)
-    tickets = stale_tickets(snap.version, settle=settle)
+    ids = stale_ticket_ids(snap.version, settle=settle)
     kept_total = new = 0
-    for start in range(0, len(tickets), CHUNK):
+    for start in range(0, len(ids), CHUNK):  # loaded a page at a time: the first page is current first
         kept: list[int] = []
-        for ticket in tickets[start : start + CHUNK]:
+        for ticket in load_tickets(ids[start : start + CHUNK]):
             facts = ticket_facts(ticket)
             previous: Decision | None = getattr(ticket, "decision", None)
             quick = advice(facts, table, policy)  # no reasons written: most decisions still hold
@@ -165,8 +180,8 @@ def queue_rerank(
             Decision.objects.filter(pk__in=kept).update(facts_version=snap.version)
         kept_total += len(kept)
         if progress is not None:
-            progress(min(start + CHUNK, len(tickets)), len(tickets))
-    return {"version": snap.version, "checked": len(tickets), "kept": kept_total, "new": new}
+            progress(min(start + CHUNK, len(ids)), len(ids))
+    return {"version": snap.version, "checked": len(ids), "kept": kept_total, "new": new}
 
 
 def rerank_run() -> dict[str, int] | None:

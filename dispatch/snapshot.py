@@ -112,15 +112,27 @@ def _people(epoch: str, people_version: int, now: datetime, log: list[Any]) -> t
         _MEMO["people"] = ((epoch, people_version), *shared)
         return shared
     built = None
-    if memo is not None and memo[0][0] == epoch and _fits(memo[1], now):
-        touched = _touched_since(log, memo[0][1], people_version)
-        if touched is not None:  # only these technicians changed since the snapshot this process has
-            built = rebuild_people_facts(memo[2], touched, now=now)
+    base = _base_people(epoch, people_version, now, memo)
+    if base is not None:
+        touched = _touched_since(log, base[0], people_version)
+        if touched is not None:  # only these technicians changed since the snapshot at hand
+            built = rebuild_people_facts(base[1], touched, now=now)
     if built is None:
         built = build_people_facts(now=now)
     cache.set(key, (now, built), CACHE_SECONDS)
     _MEMO["people"] = ((epoch, people_version), now, built)
     return now, built
+
+
+def _base_people(epoch: str, want: int, now: datetime, memo: Any) -> tuple[int, list[TechFacts]] | None:
+    """An older people snapshot to rebuild from: this process's, else the previous version's from
+    the shared cache (a process that has just started, or that skipped a version)."""
+    if memo is not None and memo[0][0] == epoch and memo[0][1] < want and _fits(memo[1], now):
+        return memo[0][1], memo[2]
+    shared = cache.get(f"switchboard:people:{epoch}:{want - 1}")
+    if isinstance(shared, tuple) and len(shared) == 2 and _fits(shared[0], now):
+        return want - 1, shared[1]
+    return None
 
 
 def _touched_since(log: list[Any], have: int, want: int) -> set[int] | None:
