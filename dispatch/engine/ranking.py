@@ -222,22 +222,15 @@ def forces_below_threshold(policy: Policy, ticket: TicketFacts, now: datetime) -
     return hours_left is not None and hours_left * 60 <= policy.force_window_minutes
 
 
-def evaluate(
-    ticket: TicketFacts,
-    techs: Sequence[TechFacts],
-    policy: Policy,
-    strategy: str | None = None,
-    workloads: Mapping[str, Workload] | None = None,
-    last_assigned: Mapping[str, datetime] | None = None,
-) -> Evaluation:
-    """Assess every technician for the ticket. `workloads` / `last_assigned` override the facts
-    (the batch dispatcher uses them to account for assignments made earlier in the batch)."""
+def new_evaluation(ticket: TicketFacts, policy: Policy, strategy: str | None) -> Evaluation:
+    """The ticket-level part of an evaluation (strategy, weights, rules' effects, required skills,
+    business hours, force scope), with no technician assessed yet."""
     name = resolve_strategy(strategy, policy)
     now = aware(policy.now)
     fx = collect_effects(policy.rules, ticket)
     urgency = sla_urgency(ticket, now)
     weights, shift = strategy_weights(name, policy, urgency)
-    ev = Evaluation(
+    return Evaluation(
         ticket=ticket,
         policy=policy,
         now=now,
@@ -255,6 +248,19 @@ def evaluate(
         weight_list=tuple(weights[f] for f in FACTORS),
         force=forces_below_threshold(policy, ticket, now),
     )
+
+
+def evaluate(
+    ticket: TicketFacts,
+    techs: Sequence[TechFacts],
+    policy: Policy,
+    strategy: str | None = None,
+    workloads: Mapping[str, Workload] | None = None,
+    last_assigned: Mapping[str, datetime] | None = None,
+) -> Evaluation:
+    """Assess every technician for the ticket. `workloads` / `last_assigned` override the facts
+    (the batch dispatcher uses them to account for assignments made earlier in the batch)."""
+    ev = new_evaluation(ticket, policy, strategy)
     language = ticket.language.casefold() if ticket.language else None
     workloads = workloads or {}
     last_assigned = last_assigned or {}

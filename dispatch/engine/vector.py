@@ -27,7 +27,7 @@ import numpy as np
 
 from . import explain
 from .affinity import AFFINITY_FEATURES, affinity_features
-from .availability import aware, in_business_hours, is_available, next_available, on_call_at
+from .availability import aware, is_available, next_available, on_call_at
 from .factors import (
     JUNIOR_ON_HARD_WORK,
     OFF_SHIFT_DECAY_HOURS,
@@ -39,9 +39,7 @@ from .factors import (
     demanding,
     geography,
     performance_factor,
-    required_skills,
     sla_risk,
-    sla_urgency,
 )
 from .ranking import (
     Draft,
@@ -52,11 +50,11 @@ from .ranking import (
     decide,
     disabled_ranking,
     evaluate,
-    forces_below_threshold,
+    new_evaluation,
 )
-from .rules import collect_effects, rules_applied
-from .strategies import ORDERINGS, performance_focus, resolve_strategy, strategy_weights
-from .types import FACTORS, SENIORITIES, Policy, Ranking, TechFacts, TicketFacts
+from .rules import rules_applied
+from .strategies import ORDERINGS, performance_focus
+from .types import SENIORITIES, Policy, Ranking, TechFacts, TicketFacts
 
 STATUS_AVAILABLE, STATUS_ON_CALL = "available", "on_call"
 _MEMO_LIMIT = 4096
@@ -222,32 +220,6 @@ def _boundaries(tech: TechFacts) -> list[datetime]:
     return [aware(at) for iv in (*tech.time_off, *tech.on_call) for at in (iv.start, iv.end)]
 
 
-def _light_evaluation(ticket: TicketFacts, policy: Policy, strategy: str | None, now: datetime) -> Evaluation:
-    """An Evaluation with no drafts yet: the ticket-level part of ranking.evaluate."""
-    name = resolve_strategy(strategy, policy)
-    fx = collect_effects(policy.rules, ticket)
-    urgency = sla_urgency(ticket, now)
-    weights, shift = strategy_weights(name, policy, urgency)
-    return Evaluation(
-        ticket=ticket,
-        policy=policy,
-        now=now,
-        strategy=name,
-        weights=weights,
-        shift=shift,
-        urgency=urgency,
-        effects=fx,
-        required=required_skills(ticket, fx.require_skills),
-        bh_closed=policy.business_hours_only and not in_business_hours(policy.business_hours, now),
-        overflow_allowed=policy.allow_overflow_assignment or fx.allow_overflow,
-        drafts=[],
-        by_id={},
-        shown_weights=tuple(round(weights[f], 4) for f in FACTORS),
-        weight_list=tuple(weights[f] for f in FACTORS),
-        force=forces_below_threshold(policy, ticket, now),
-    )
-
-
 def _reference(ticket: TicketFacts, table: TechTable, policy: Policy, strategy: str | None) -> Ranking:
     return decide(evaluate(ticket, table.techs, policy, strategy))
 
@@ -278,7 +250,7 @@ def _rank(
     if not policy.dispatching_enabled:
         return (None, "DISPATCHING_DISABLED", "") if advice_only else disabled_ranking(ticket, policy, strategy)
     now = aware(policy.now)
-    ev = _light_evaluation(ticket, policy, strategy, now)
+    ev = new_evaluation(ticket, policy, strategy)
     fx = ev.effects
     risk, hours_left = sla_risk(ticket, now)
     if advice_only and fx.assign_to:
