@@ -8,6 +8,7 @@ bad field for malformed input). Every response code and its schema is in the Ope
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Any
 
 from django.conf import settings
@@ -33,6 +34,8 @@ from dispatch.api_input import (
 from dispatch.documents import iso
 from dispatch.models import Decision, DecisionStatus, Ticket
 
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)  # how precisely a token's last use is recorded
+
 
 class BearerToken(HttpBearer):
     def __call__(self, request: HttpRequest) -> Any:
@@ -48,7 +51,9 @@ class BearerToken(HttpBearer):
         row = ApiToken.objects.select_related("user").filter(token_hash=hash_token(token), revoked=False).first()
         if row is None or not row.user.is_active:
             return None
-        ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
+        now = timezone.now()
+        if row.last_used_at is None or now - row.last_used_at > TOKEN_USE_RESOLUTION:  # not a write per call
+            ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
         request.user = row.user
         return row.user
 
