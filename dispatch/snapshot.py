@@ -111,27 +111,31 @@ def _people(epoch: str, people_version: int, now: datetime, log: list[Any]) -> t
     if isinstance(shared, tuple) and len(shared) == 2 and _fits(shared[0], now):
         _MEMO["people"] = ((epoch, people_version), *shared)
         return shared
-    built = None
+    built, built_at = None, now
     base = _base_people(epoch, people_version, now, memo)
     if base is not None:
         touched = _touched_since(log, base[0], people_version)
         if touched is not None:  # only these technicians changed since the snapshot at hand
-            built = rebuild_people_facts(base[1], touched, now=now)
+            # The others' rota was read when the base was built: the result is as old as the base.
+            built, built_at = rebuild_people_facts(base[2], touched, now=now), base[1]
     if built is None:
         built = build_people_facts(now=now)
-    cache.set(key, (now, built), CACHE_SECONDS)
-    _MEMO["people"] = ((epoch, people_version), now, built)
-    return now, built
+    cache.set(key, (built_at, built), CACHE_SECONDS)
+    _MEMO["people"] = ((epoch, people_version), built_at, built)
+    return built_at, built
 
 
-def _base_people(epoch: str, want: int, now: datetime, memo: Any) -> tuple[int, list[TechFacts]] | None:
-    """An older people snapshot to rebuild from: this process's, else the previous version's from
-    the shared cache (a process that has just started, or that skipped a version)."""
+def _base_people(
+    epoch: str, want: int, now: datetime, memo: Any
+) -> tuple[int, datetime, list[TechFacts]] | None:
+    """An older people snapshot to rebuild from, (version, built at, facts): this process's, else
+    the previous version's from the shared cache (a process that has just started, or that
+    skipped a version)."""
     if memo is not None and memo[0][0] == epoch and memo[0][1] < want and _fits(memo[1], now):
-        return memo[0][1], memo[2]
+        return memo[0][1], memo[1], memo[2]
     shared = cache.get(f"switchboard:people:{epoch}:{want - 1}")
     if isinstance(shared, tuple) and len(shared) == 2 and _fits(shared[0], now):
-        return want - 1, shared[1]
+        return want - 1, shared[0], shared[1]
     return None
 
 
