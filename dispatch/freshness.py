@@ -49,7 +49,11 @@ def schedule_rerank(countdown: float = 0.3) -> bool:
     from config.celery import app
 
     if app.conf.task_always_eager:  # the embedded demo: re-rank in-process, right after the commit
-        queue_rerank()
+        try:
+            queue_rerank()
+        except Exception:  # the writer's change is committed; its answer must not turn into a 500
+            log.exception("in-process re-rank failed; the rows stay marked re-ranking until the next change")
+            return False
         return True
     if not cache.add(SCHEDULED_KEY, 1, timeout=60):
         return False
