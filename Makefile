@@ -50,6 +50,7 @@ bench: install
 	$(BIN)/python -m bench.web
 	$(BIN)/python -m bench.simulate
 	$(BIN)/python -m bench.simulate.sweep
+	$(BIN)/python -m bench.scale
 
 clean:
 	rm -rf var staticfiles .pytest_cache
