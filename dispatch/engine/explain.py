@@ -290,7 +290,21 @@ def _filter_blockers(ev: Evaluation) -> tuple[BlockingFactor, ...]:
     out = [
         BlockingFactor(labels[k][0], f"{techs(n)} {labels[k][1]}") for k, n in counts.items() if k in labels
     ]
+    away = [d for d in ev.drafts if d.hard_ok and d.skill_ok and not d.available]
+    if away:  # who does qualify, and when they are back: the first thing a dispatcher asks
+        away.sort(key=lambda d: (d.next_at is None, d.next_at or ev.now, d.tech.name))
+        named = "; ".join(f"{d.tech.name}: {_away_text(d, ev)}" for d in away[:5])
+        more = f" and {techs(len(away) - 5)} more" if len(away) > 5 else ""
+        out.insert(0, BlockingFactor("availability", f"{techs(len(away))} qualified, none available now ({named}{more})"))
     return tuple(out) or (BlockingFactor("technicians", "No technicians to evaluate"),)
+
+
+def _away_text(d: Draft, ev: Evaluation) -> str:
+    if d.status == "outside_business_hours":
+        return "outside business hours, not on call"
+    if d.status == "inactive":
+        return "inactive"
+    return _unavailable(d, ev).lower()
 
 
 def recommended_actions(code: str, ev: Evaluation) -> tuple[str, ...]:

@@ -300,6 +300,13 @@ def _pool_error(ev: Evaluation) -> str | None:
         return "BUSINESS_HOURS_RESTRICTION" if ev.bh_closed else "NO_QUALIFIED_TECHNICIANS_AVAILABLE"
     skilled = [d for d in pool if d.skill_ok or ev.force]
     if not skilled:
+        # The technicians who do qualify are away (time off, off shift, business hours): that is
+        # the blocker, not the skill match of whoever happens to be in. A ticket held for a
+        # qualified technician (force scope) keeps its waiting reason, which names who is next.
+        away = [d for d in ev.drafts if d.hard_ok and d.skill_ok and not d.available]
+        if away and not ev.held:
+            closed = ev.bh_closed and all(d.status == "outside_business_hours" for d in away)
+            return "BUSINESS_HOURS_RESTRICTION" if closed else "NO_QUALIFIED_TECHNICIANS_AVAILABLE"
         return "SKILL_MATCH_BELOW_THRESHOLD"
     if not any(d.tier is not None for d in skilled):
         return "ALL_TECHNICIANS_AT_CAPACITY"

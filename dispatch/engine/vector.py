@@ -352,7 +352,7 @@ def _rank(
     pool = hard_ok & ok
     if not eligible.any():
         if advice_only:
-            return _failure_advice(ev, table, pool, hard_ok, skill_ok, ok, nexts)
+            return _failure_advice(ev, table, pool, hard_ok, skill_ok, ok, nexts, statuses)
         return _reference(ticket, table, policy, strategy)
     tier = np.where(skill_ok, 0, 2) + needs_overflow.astype(np.int64)
 
@@ -434,12 +434,17 @@ def _failure_advice(
     skill_ok: np.ndarray,
     ok: np.ndarray,
     nexts: list[datetime | None],
+    statuses: list[str],
 ) -> Advice:
     """ranking._pool_error and, for a ticket held for a qualified technician, the waiting reason
     (explain.held_reason), from the arrays."""
     if not pool.any():
         return (None, "BUSINESS_HOURS_RESTRICTION" if ev.bh_closed else "NO_QUALIFIED_TECHNICIANS_AVAILABLE", "")
     if not (pool & (skill_ok | ev.force)).any():
+        away = np.flatnonzero(hard_ok & skill_ok & ~ok)
+        if len(away) and not ev.held:
+            closed = ev.bh_closed and all(statuses[i] == "outside_business_hours" for i in away)
+            return (None, "BUSINESS_HOURS_RESTRICTION" if closed else "NO_QUALIFIED_TECHNICIANS_AVAILABLE", "")
         waiting = ""
         if ev.held:
             soon: list[tuple[datetime, str]] = [
