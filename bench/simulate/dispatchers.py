@@ -29,6 +29,16 @@ LABELS = {
 CAPACITY_CODES = frozenset({"ALL_TECHNICIANS_AT_CAPACITY"})
 
 
+
+def below_threshold(ranking: Any) -> bool:
+    """The ticket waits although someone is in, below the skill threshold (the qualified ones away,
+    or nobody qualified): forcing it near the deadline would place it."""
+    if ranking.error_code not in (
+        "SKILL_MATCH_BELOW_THRESHOLD", "NO_QUALIFIED_TECHNICIANS_AVAILABLE", "BUSINESS_HOURS_RESTRICTION"
+    ):
+        return False
+    return any(c.available and set(c.blocked_by) <= {"skill_threshold", "capacity"} for c in ranking.candidates)
+
 class EngineDispatcher:
     """`dispatch.engine.rank` on each ticket a few seconds after it needs a technician.
 
@@ -112,13 +122,13 @@ class EngineDispatcher:
         if ranking.selected is not None:
             self.sim.assign(ticket, self.sim.by_id[ranking.selected])
         else:
-            self.wait(ticket, ranking.error_code)
+            self.wait(ticket, ranking.error_code, below_threshold(ranking))
 
-    def wait(self, ticket: Ticket, code: str | None) -> None:
+    def wait(self, ticket: Ticket, code: str | None, below: bool) -> None:
         """Keep the ticket pending; below-threshold waits get an escalation call near the deadline."""
         self.pending[ticket.id] = ticket
         self.pending_code[ticket.id] = code
-        if code == "SKILL_MATCH_BELOW_THRESHOLD" and ticket.id not in self.escalation_due:
+        if below and ticket.id not in self.escalation_due:
             at = max(self.sim.now, self.deadline(ticket) - self.sim.p.escalate_before_due_min)
             self.escalation_due[ticket.id] = at
             self.sim.q.push(at, DISPATCH, ticket)
@@ -224,7 +234,7 @@ class BatchDispatcher(EngineDispatcher):
                 if r.selected is not None:
                     self.sim.assign(ticket, self.sim.by_id[r.selected])
                 else:
-                    self.wait(ticket, r.error_code)
+                    self.wait(ticket, r.error_code, below_threshold(r))
             if self.record and len(group) >= 2:
                 self.batches.append(
                     {"at": now, "tickets": facts, "techs": techs, "policy": policy, "rankings": rankings}

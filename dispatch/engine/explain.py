@@ -243,6 +243,9 @@ def blocking_factors(code: str, ev: Evaluation, assign_outcome: str) -> tuple[Bl
         return (BlockingFactor("sla", error_message(code, ev)),)
     if code == "TECHNICIAN_UNAVAILABLE":
         return (BlockingFactor("technician", assign_outcome),)
+    # Held for a qualified technician (force scope) while someone unqualified is in: say who is next.
+    someone_in = any(d.hard_ok and d.available for d in drafts)
+    held = (BlockingFactor("force_scope", held_reason(ev)),) if ev.held and someone_in else ()
     if code == "BUSINESS_HOURS_RESTRICTION":
         bh = policy.business_hours
         window = f"{_days(bh.days)} {bh.start:%H:%M}-{bh.end:%H:%M} {bh.timezone}"
@@ -250,6 +253,7 @@ def blocking_factors(code: str, ev: Evaluation, assign_outcome: str) -> tuple[Bl
             BlockingFactor(
                 "business_hours", f"Outside business hours ({window}); no eligible technician is on call"
             ),
+            *held,
         )
     if code == "ALL_TECHNICIANS_AT_CAPACITY":
         busy = [d for d in drafts if d.hard_ok and d.available and d.at_capacity]
@@ -264,9 +268,9 @@ def blocking_factors(code: str, ev: Evaluation, assign_outcome: str) -> tuple[Bl
         note = f"; most often missing: {', '.join(common)}" if common else ""
         best = max((d.skill.pct for d in pool), default=0.0)
         out = [BlockingFactor("skill_match", f"Best available match {best:.0f}% < {policy.skill_match_threshold}%{note}")]
-        if ev.held:
-            out.append(BlockingFactor("force_scope", held_reason(ev)))
-        return tuple(out)
+        return (*out, *held)
+    if code == "NO_QUALIFIED_TECHNICIANS_AVAILABLE":
+        return (*_filter_blockers(ev), *held)
     return _filter_blockers(ev)
 
 
@@ -324,8 +328,13 @@ def recommended_actions(code: str, ev: Evaluation) -> tuple[str, ...]:
     if code == "SKILL_MATCH_BELOW_THRESHOLD":
         actions[1] = f"Lower skill_match_threshold (currently {ev.policy.skill_match_threshold}%)"
         if ev.held:
-            actions[0] = "Assign by hand now, or let the dispatch cycle assign the next qualified technician"
+            actions[0] = HELD_ACTION
+    elif ev.held and any(d.hard_ok and d.available for d in ev.drafts):  # waiting while the qualified are away
+        actions.insert(0, HELD_ACTION)
     return tuple(actions)
+
+
+HELD_ACTION = "Assign by hand now, or let the dispatch cycle assign the next qualified technician"
 
 
 def next_qualified(ev: Evaluation) -> tuple[str, datetime] | None:

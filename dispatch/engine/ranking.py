@@ -304,7 +304,7 @@ def _pool_error(ev: Evaluation) -> str | None:
         # the blocker, not the skill match of whoever happens to be in. A ticket held for a
         # qualified technician (force scope) keeps its waiting reason, which names who is next.
         away = [d for d in ev.drafts if d.hard_ok and d.skill_ok and not d.available]
-        if away and not ev.held:
+        if away:
             closed = ev.bh_closed and all(d.status == "outside_business_hours" for d in away)
             return "BUSINESS_HOURS_RESTRICTION" if closed else "NO_QUALIFIED_TECHNICIANS_AVAILABLE"
         return "SKILL_MATCH_BELOW_THRESHOLD"

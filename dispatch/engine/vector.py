@@ -442,9 +442,10 @@ def _failure_advice(
         return (None, "BUSINESS_HOURS_RESTRICTION" if ev.bh_closed else "NO_QUALIFIED_TECHNICIANS_AVAILABLE", "")
     if not (pool & (skill_ok | ev.force)).any():
         away = np.flatnonzero(hard_ok & skill_ok & ~ok)
-        if len(away) and not ev.held:
+        code = "SKILL_MATCH_BELOW_THRESHOLD"
+        if len(away):
             closed = ev.bh_closed and all(statuses[i] == "outside_business_hours" for i in away)
-            return (None, "BUSINESS_HOURS_RESTRICTION" if closed else "NO_QUALIFIED_TECHNICIANS_AVAILABLE", "")
+            code = "BUSINESS_HOURS_RESTRICTION" if closed else "NO_QUALIFIED_TECHNICIANS_AVAILABLE"
         waiting = ""
         if ev.held:
             soon: list[tuple[datetime, str]] = [
@@ -454,7 +455,7 @@ def _failure_advice(
             ]
             found = min(soon) if soon else None
             waiting = explain.held_text(ev.policy, ev.ticket.priority, ev.now, (found[1], found[0]) if found else None)
-        return (None, "SKILL_MATCH_BELOW_THRESHOLD", waiting[:300])
+        return (None, code, waiting[:300])
     return (None, "ALL_TECHNICIANS_AT_CAPACITY", "")
 
 

@@ -23,7 +23,9 @@ URGENT = policy(force_scope="urgent", now=NOW.replace(hour=19))
 @pytest.mark.parametrize("priority", ["Low", "Medium"])
 def test_a_routine_ticket_waits_for_the_qualified_technician(priority):
     r = rank(ticket(priority=priority, category_required_skills=EXCHANGE, sla_due=NOW + hours(20)), team(), URGENT)
-    assert r.selected is None and r.error_code == "SKILL_MATCH_BELOW_THRESHOLD"
+    # The qualified technician is off shift: that is the blocker reported first (issue 12 item 3).
+    assert r.selected is None and r.error_code == "NO_QUALIFIED_TECHNICIANS_AVAILABLE"
+    assert r.blocking_factors[0].details.startswith("1 technician qualified, none available now (Pro: off shift until")
     held = {b.factor: b.details for b in r.blocking_factors}["force_scope"]
     assert held.startswith(f"Not urgent: {priority} tickets are forced below the threshold only within 30 min")
     assert held.endswith("waiting for a qualified technician (next: Pro, Wed 08:00 UTC)")
@@ -56,7 +58,8 @@ def test_window_is_the_policys():
 
 def test_a_routine_ticket_without_a_deadline_waits():
     r = rank(ticket(priority="Low", category_required_skills=EXCHANGE), team(), URGENT)
-    assert r.selected is None and r.error_code == "SKILL_MATCH_BELOW_THRESHOLD"
+    assert r.selected is None and r.error_code == "NO_QUALIFIED_TECHNICIANS_AVAILABLE"
+    assert "force_scope" in {b.factor for b in r.blocking_factors}
 
 
 def test_qualified_technicians_are_unaffected_by_the_scope():
@@ -85,7 +88,7 @@ def test_a_batch_applies_the_scope_per_ticket():
     for optimise in (True, False):
         got = {r.ticket_id: (r.selected, r.error_code) for r in rank_batch(tickets, team(), URGENT, optimise=optimise)}
         assert got == {
-            "low": (None, "SKILL_MATCH_BELOW_THRESHOLD"),
+            "low": (None, "NO_QUALIFIED_TECHNICIANS_AVAILABLE"),
             "high": ("novice", None),
             "late": ("novice", None),
         }, optimise

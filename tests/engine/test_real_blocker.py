@@ -41,8 +41,15 @@ def test_a_ticket_held_for_a_qualified_technician_keeps_its_waiting_reason() -> 
     techs = desk(schedule=(shift("08:00", "16:00"),))
     held = policy(now=EVENING, force_scope="urgent")  # Medium priority: waits for a qualified one
     r = rank(EMAIL, techs, held)
-    assert r.error_code == "SKILL_MATCH_BELOW_THRESHOLD"
+    assert r.error_code == "NO_QUALIFIED_TECHNICIANS_AVAILABLE"
     assert any(b.factor == "force_scope" and "(next: Ana Ruiz" in b.details for b in r.blocking_factors)
+    assert r.recommended_actions[0].startswith("Assign by hand now")
+
+
+def test_nobody_qualified_at_all_is_still_the_skill_match() -> None:
+    techs = [tech("junior", name="Jo Junior", skills={"Printers": 2})]
+    r = rank(EMAIL, techs, policy(force_assignment=False))
+    assert r.error_code == "SKILL_MATCH_BELOW_THRESHOLD"
 
 
 def test_the_vectorized_advice_agrees() -> None:
