@@ -57,30 +57,40 @@ def affinities(
     techs: Sequence[TechFacts], ticket: TicketFacts, weights: Sequence[float]
 ) -> list[float] | None:
     """Per technician, 0..1: their fitted probability of resolving the ticket relative to the
-    likeliest technician's (1 for the likeliest). None when history says nothing about anyone
-    (every row zero) or the weights do not fit the features."""
+    likeliest technician's (1 for the likeliest), among those whom history shows on this kind of
+    work (its category, board or company). A technician it does not show there gets NaN: history
+    says nothing about them (the engine treats it as neutral and cites no history), whatever their
+    overall volume. None when history says nothing about anyone here, or the weights do not fit."""
     if len(weights) != len(AFFINITY_FEATURES) or not techs:
         return None
     rows = affinity_features(techs, ticket)
-    if not any(any(row) for row in rows):
+    shown = [row[0] > 0 or row[2] > 0 or row[3] > 0 for row in rows]
+    if not any(shown):
         return None
     scores = [sum(w * x for w, x in zip(weights, row, strict=True)) for row in rows]
-    top = max(scores)
-    return [math.exp(s - top) for s in scores]
+    top = max(s for s, ok in zip(scores, shown, strict=True) if ok)
+    return [math.exp(s - top) if ok else math.nan for s, ok in zip(scores, shown, strict=True)]
 
 
 AFFINITY_BLEND = 0.5  # share of the skill factor given to history affinity when it is known
 
 
+NEUTRAL_AFFINITY = 0.5  # for a technician history does not show on this kind of work
+
+
 def blend_affinity(skill: float, affinity: float) -> float:
-    """The skill factor with history affinity blended in (both 0..1, so the result is too)."""
-    return (1 - AFFINITY_BLEND) * skill + AFFINITY_BLEND * min(1.0, max(0.0, affinity))
+    """The skill factor with history affinity blended in (both 0..1, so the result is too); NaN
+    (history silent on this technician here) blends in as neutral."""
+    value = NEUTRAL_AFFINITY if math.isnan(affinity) else min(1.0, max(0.0, affinity))
+    return (1 - AFFINITY_BLEND) * skill + AFFINITY_BLEND * value
 
 
 def affinity_reason(affinity: float, ticket: TicketFacts) -> str:
     """For the dispatcher: where this technician stands among who history says resolves it."""
     kind = f"{ticket.category} tickets" if ticket.category else "tickets"
     what = f"{ticket.company_name}'s {kind}" if ticket.company_name else kind
+    if math.isnan(affinity):
+        return f"history: none on {what} (neutral)"
     if affinity >= 0.995:
         return f"history: the likeliest resolver of {what}"
     if affinity >= 0.01:

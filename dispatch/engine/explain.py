@@ -6,6 +6,7 @@ changes a decision. Sentences are short and quote numbers ("Lower skill match (7
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -130,8 +131,11 @@ def _factor_phrase(factor: str, d: Draft, c: Draft, ev: Evaluation) -> str:
     if factor == "skill":
         if d.skill.pct < c.skill.pct - 0.5:
             return f"lower skill match ({d.skill.pct:.0f}% vs {c.skill.pct:.0f}%)"
-        if d.affinity is not None and c.affinity is not None and d.affinity < c.affinity - 0.005:
-            return f"less history with this kind of ticket ({d.affinity:.0%} vs {c.affinity:.0%} as likely to resolve it)"
+        if d.affinity is not None and c.affinity is not None and not math.isnan(c.affinity):
+            if math.isnan(d.affinity):
+                return f"no history with this kind of ticket ({c.tech.name} has)"
+            if d.affinity < c.affinity - 0.005:
+                return f"less history with this kind of ticket ({d.affinity:.0%} vs {c.affinity:.0%} as likely to resolve it)"
         return "seniority less suited to this work"
     if factor == "workload":
         if (

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from . import explain
-from .affinity import AFFINITY_FEATURES, affinity_features
+from .affinity import AFFINITY_FEATURES, NEUTRAL_AFFINITY, affinity_features
 from .availability import aware, is_available, next_available, on_call_at
 from .factors import (
     JUNIOR_ON_HARD_WORK,
@@ -158,15 +158,16 @@ class TechTable:
                 head = head + weights[k] * rows[:, k]
             return head, rows, bool(rows.any())
 
-        head, rows, any_history = self.memo(("affinity", *key), head_tail)
+        head, rows, _ = self.memo(("affinity", *key), head_tail)
         company = self.memo(("company-feature", ticket.company_id), lambda: self._company_feature(ticket))
-        if not any_history and not company.any():
+        shown = (rows[:, 0] > 0) | (rows[:, 2] > 0) | (company > 0)  # history shows them on this work
+        if not shown.any():
             return None
         scores = head + weights[3] * company
         for k in (4, 5):
             scores = scores + weights[k] * rows[:, k]
-        top = scores.max()
-        return np.array([math.exp(v - top) for v in scores.tolist()])
+        top = scores[shown].max()
+        return np.array([math.exp(v - top) if ok else math.nan for v, ok in zip(scores.tolist(), shown.tolist(), strict=True)])
 
     def _company_feature(self, ticket: TicketFacts) -> np.ndarray:
         if not ticket.company_id:
@@ -318,8 +319,8 @@ def _rank(
         mult[table.senior] = SENIOR_ON_EASY_WORK
     skill = np.minimum(1.0, pct / 100 * mult)
     aff = table.affinity(ticket, policy.affinity_weights) if policy.affinity_weights else None
-    if aff is not None:
-        skill = 0.5 * skill + 0.5 * np.clip(aff, 0.0, 1.0)
+    if aff is not None:  # affinity.blend_affinity, NaN (history silent here) as neutral
+        skill = 0.5 * skill + 0.5 * np.where(np.isnan(aff), NEUTRAL_AFFINITY, np.clip(aff, 0.0, 1.0))
     values = (skill, avail, workload, performance, customer)
     bonus = np.zeros(n)
     for tech_id, b in fx.prefer.items():

@@ -1,3 +1,5 @@
+import math
+
 from dispatch.engine import rank
 from dispatch.engine.affinity import AFFINITY_FEATURES, affinities, affinity_features
 
@@ -10,9 +12,24 @@ SKILLED = {"Exchange": 3}
 
 def test_affinity_is_one_for_the_likeliest_resolver_and_relative_below():
     regular = tech("regular", experience={"Email Support": experience(20), "*": experience(25)})
-    newcomer = tech("newcomer", experience={"*": experience(2)})
+    occasional = tech("occasional", experience={"Email Support": experience(1), "*": experience(3)})
+    values = affinities([occasional, regular], ticket(), WEIGHTS)
+    assert values[1] == 1.0 and 0 < values[0] < 0.5
+
+
+def test_history_says_nothing_about_someone_it_does_not_show_on_this_work():
+    """Issue 12: a negative weight on overall volume gave a technician with no history at all the
+    highest affinity, "the likeliest resolver". Without history on the category, board or company
+    a technician gets none (NaN): neutral in the score, and the reason cites no history."""
+    regular = tech("regular", skills=SKILLED, experience={"Email Support": experience(2), "*": experience(80)})
+    newcomer = tech("newcomer", skills=SKILLED)
     values = affinities([newcomer, regular], ticket(), WEIGHTS)
-    assert values[1] == 1.0 and 0 < values[0] < 0.1
+    assert math.isnan(values[0]) and values[1] == 1.0
+    r = rank(ticket(category_required_skills=("Exchange",)), [newcomer, regular], policy(affinity_weights=WEIGHTS))
+    skill = {c.tech_id: next(f for f in c.breakdown if f.factor == "skill") for c in r.candidates}
+    assert skill["newcomer"].reason.endswith("history: none on Acme Corporation's Email Support tickets (neutral)")
+    assert skill["newcomer"].value == 0.75  # half the matrix (1.0), half neutral (0.5)
+    assert "likeliest resolver" not in skill["newcomer"].reason
 
 
 def test_features_follow_the_declared_order():
@@ -69,7 +86,7 @@ def test_the_runner_up_is_told_it_has_less_history_with_this_work():
                    experience={"Email Support": experience(8), "*": experience(10)})
     r = rank(tk, [stranger, regular], policy(affinity_weights=WEIGHTS))
     loser = next(c for c in r.candidates if c.tech_id == "stranger")
-    assert loser.reason_not_selected.startswith("Less history with this kind of ticket (0% vs 100% as likely")
+    assert loser.reason_not_selected.startswith("No history with this kind of ticket (Regular has)")
 
 
 def test_a_batch_gives_each_ticket_to_its_categorys_regular_over_an_idle_newcomer():
