@@ -46,6 +46,7 @@ class CandidateView:
     recommended: bool = False
     rank: int = 0
     extras: dict[str, Any] = field(default_factory=dict)
+    reasons: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _segments(breakdown: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], float]:
@@ -72,6 +73,20 @@ def _segments(breakdown: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], fl
     return segments, round(penalty, 1)
 
 
+def factor_reasons(breakdown: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every factor's reason as text, with its points (rule adjustments only when there are some):
+    what the bar's segments say, readable without hovering, by keyboard and by screen readers."""
+    out = []
+    for part in breakdown:
+        factor = part.get("factor", "")
+        points = round(float(part.get("points") or 0), 1)
+        if factor == "rules" and not points:
+            continue
+        out.append({"factor": factor, "label": FACTOR_LABELS.get(factor, factor), "points": points,
+                    "reason": part.get("reason", "")})  # fmt: skip
+    return out
+
+
 def candidate_views(candidates: list[dict[str, Any]], recommended_id: str | None) -> list[CandidateView]:
     """Stored `Decision.candidates` rows (or what-if rows of the same shape) for display."""
     views = []
@@ -92,6 +107,7 @@ def candidate_views(candidates: list[dict[str, Any]], recommended_id: str | None
                 qualified=bool(row.get("qualified", True)),
                 recommended=row["technician_id"] == recommended_id,
                 rank=i,
+                reasons=factor_reasons(row.get("score_breakdown") or []),
                 extras={
                     "capacity_pct": row.get("capacity_pct"),
                     "breakdown": row.get("score_breakdown") or [],
