@@ -13,31 +13,24 @@ from django.utils import timezone
 
 from dispatch import engine
 from dispatch.facts import load_policy, open_unassigned_tickets, ticket_facts
+from dispatch.freshness import same_advice
 from dispatch.models import Decision, DecisionStatus, Ticket
 from dispatch.selectors import attach_decisions, current_decision_id
-from dispatch.services import AssignmentConflict, decision_store, resolve_mode, waiting_reason
+from dispatch.services import AssignmentConflict, decision_store, resolve_mode
 from dispatch.snapshot import tech_facts
-
-# A decision the cycle may leave in place when the new ranking says the same thing.
-KEEPABLE = (DecisionStatus.SUGGESTED, DecisionStatus.SHADOW, DecisionStatus.FAILED)
 
 
 def _unchanged(previous: Decision | None, ranking: Any, mode: str | None, ticket: Ticket) -> bool:
     """The new ranking would store what the ticket's decision already says (same recommendation,
-    or the same failure) and would assign nothing: keep the decision instead of adding a copy."""
-    if previous is None or previous.status not in KEEPABLE:
+    or the same failure: freshness.same_advice) and would assign nothing, nor turn a shadow
+    suggestion into a plain one or back: keep the decision instead of adding a copy."""
+    if not same_advice(previous, ranking):
         return False
+    if ranking.selected is None or ranking.error_code is not None:
+        return True
+    assert previous is not None
     resolved, shadow = resolve_mode(mode, ticket.effective_category, ranking)
-    if ranking.selected is not None and ranking.error_code is None:
-        if resolved == "assign" or previous.status == DecisionStatus.FAILED:
-            return False
-        same_status = previous.status == (DecisionStatus.SHADOW if shadow else DecisionStatus.SUGGESTED)
-        return same_status and previous.recommended is not None and previous.recommended.external_id == ranking.selected
-    return (
-        previous.status == DecisionStatus.FAILED
-        and previous.error_code == (ranking.error_code or "")
-        and previous.waiting == waiting_reason(ranking)
-    )
+    return resolved != "assign" and previous.status == (DecisionStatus.SHADOW if shadow else DecisionStatus.SUGGESTED)
 
 
 def batch_dispatch(
