@@ -64,28 +64,29 @@ def attach_decisions(tickets: list[Ticket]) -> list[Ticket]:
 def mark_stale(tickets: list[Ticket]) -> int:
     """Set `ticket.stale` on queue rows whose suggestion was made on facts that have changed since
     (or that have none yet): the queue shows them as re-ranking. One query; returns how many."""
-    from dispatch.freshness import KEEPABLE
     from dispatch.snapshot import current_version
 
     version = current_version()
     count = 0
     for t in tickets:
         d = getattr(t, "decision", None)
-        t.stale = t.assigned_to_id is None and (  # type: ignore[attr-defined]
-            d is None or (d.status in KEEPABLE and (d.facts_version is None or d.facts_version < version))
-        )
+        t.stale = t.assigned_to_id is None and (d is None or _stale(d, version))  # type: ignore[attr-defined]
         count += t.stale  # type: ignore[attr-defined]
     return count
 
 
 def decision_stale(decision: Decision | None) -> bool:
     """A suggestion or failure made on facts that have changed since."""
-    from dispatch.freshness import KEEPABLE
     from dispatch.snapshot import current_version
 
-    if decision is None or decision.status not in KEEPABLE:
-        return False
-    return decision.facts_version is None or decision.facts_version < current_version()
+    return decision is not None and _stale(decision, current_version())
+
+
+def _stale(decision: Decision, version: int) -> bool:
+    """A decision the re-rank may replace (suggestion, shadow, failure) made before `version`."""
+    from dispatch.freshness import KEEPABLE
+
+    return decision.status in KEEPABLE and (decision.facts_version is None or decision.facts_version < version)
 
 
 def ticket_queryset_for_page() -> QuerySet[Ticket]:
