@@ -27,7 +27,7 @@ from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from dispatch import engine
-from dispatch.engine.availability import aware, in_business_hours, is_available, on_call_at
+from dispatch.engine.availability import aware, in_business_hours, work_status
 from dispatch.engine.factors import sla_risk
 from dispatch.engine.vector import advice
 from dispatch.facts import load_policy, open_unassigned_tickets, ticket_facts, ticket_queryset
@@ -211,12 +211,7 @@ def availability_fingerprint(now: Any) -> str:
     policy = load_policy(now=now)
     at = aware(now)
     closed = policy.business_hours_only and not in_business_hours(policy.business_hours, at)
-    parts = []
-    for tech in snap.techs:
-        ok, status = is_available(tech, at)
-        if closed and ok and not on_call_at(tech, at):
-            status = "outside_business_hours"
-        parts.append(f"{tech.id}={status}")
+    parts = [f"{tech.id}={work_status(tech, at, closed)[1]}" for tech in snap.techs]
     return hashlib.sha1("|".join(parts).encode()).hexdigest()
 
 

@@ -470,31 +470,19 @@ def _chosen_technician(technician_id: str) -> Technician:
 def _unavailability(tech: Technician, techs: list[TechFacts], policy: Any, now: datetime) -> str:
     """Why `tech` cannot work now, and when they are back ("" when they can): the engine's own
     availability (shifts, time off, on call, business hours) on the same facts and clock."""
-    from dispatch.engine.availability import (
-        in_business_hours,
-        in_intervals,
-        is_available,
-        next_available,
-        on_call_at,
-    )
-    from dispatch.engine.explain import format_local
+    from dispatch.engine.availability import in_business_hours, work_status
+    from dispatch.engine.explain import absence, lowered
 
     facts = next((t for t in techs if t.id == tech.external_id), None)
     if facts is None:
         return f"{tech.name} is not among the active technicians"
-    ok, status = is_available(facts, now)
-    if ok and policy.business_hours_only and not in_business_hours(policy.business_hours, now):
-        if not on_call_at(facts, now):
-            return f"{tech.name} is not on call and the desk is outside business hours"
+    closed = policy.business_hours_only and not in_business_hours(policy.business_hours, now)
+    ok, status, back = work_status(facts, now, closed)
     if ok:
         return ""
-    back = next_available(facts, now) if status in ("off_shift", "time_off") else None
-    until = f" until {format_local(back, facts.timezone, now)}" if back else ""
-    if status == "time_off":
-        iv = in_intervals(facts.time_off, now)
-        why = f" ({iv.reason})" if iv is not None and iv.reason else ""
-        return f"{tech.name} is on time off{why}{until}"
-    return f"{tech.name} is off shift{until}" if until else f"{tech.name} is off shift (no shift in the next two weeks)"
+    if status == "outside_business_hours":
+        return f"{tech.name} is not on call and the desk is outside business hours"
+    return f"{tech.name} is {lowered(absence(facts, status, back, now))}"
 
 
 def _still_recommended(decision: Decision, fresh: Ranking, version: int) -> bool:
@@ -532,20 +520,21 @@ def decision_approve(
         fresh, facts, techs, policy = ticket_rank(
             ticket_queryset().get(pk=ticket.pk), at=started, techs=snap.techs, table=table_for(snap)
         )
-        if decision is None:
-            decision = decision_store(
+
+        def store_fresh() -> Decision:
+            return decision_store(
                 ticket=ticket, ranking=fresh, facts=facts, techs=techs, policy=policy, mode="suggest",
                 initiated_by=str(user), started_at=started, facts_version=snap.version,
             )  # fmt: skip
+
+        if decision is None:
+            decision = store_fresh()
         recommended_id = decision.recommended.external_id if decision.recommended else None
         # Approving the suggestion (from its button, or naming it) is re-checked as a suggestion;
         # "assign anyway" is an explicit choice of that technician.
         approving = (technician_id is None or technician_id == recommended_id) and not assign_anyway
         if approving and recommended_id and not _still_recommended(decision, fresh, snap.version):
-            new = decision_store(
-                ticket=ticket, ranking=fresh, facts=facts, techs=techs, policy=policy, mode="suggest",
-                initiated_by=str(user), started_at=started, facts_version=snap.version,
-            )  # fmt: skip
+            new = store_fresh()
             old_tech = decision.recommended
             assert old_tech is not None
             changed = (decision, new, _unavailability(old_tech, techs, policy, started))

@@ -89,6 +89,20 @@ def is_available(tech: TechFacts, at: datetime) -> tuple[bool, str]:
     return False, "off_shift"
 
 
+def work_status(tech: TechFacts, at: datetime, business_closed: bool) -> tuple[bool, str, datetime | None]:
+    """(may work now, status, next available) with the business-hours restriction applied: while
+    the desk is closed (business_hours_only, outside its hours) only on-call technicians may work.
+    The next available instant is looked up for the off shift and those on time off."""
+    ok, status = is_available(tech, at)
+    if business_closed and ok:
+        if on_call_at(tech, at):
+            status = "on_call"
+        else:
+            ok, status = False, "outside_business_hours"
+    next_at = next_available(tech, at) if status in ("off_shift", "time_off") else None
+    return ok, status, next_at
+
+
 def on_call_at(tech: TechFacts, at: datetime) -> bool:
     """Whether `at` falls in one of the technician's on-call intervals (and not in time off)."""
     at = aware(at)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from .availability import format_local, in_intervals, next_business_open
 from .strategies import order_key
-from .types import FACTORS, BlockingFactor, Policy
+from .types import FACTORS, BlockingFactor, Policy, TechFacts
 
 if TYPE_CHECKING:
     from .ranking import Draft, Evaluation
@@ -118,12 +118,23 @@ def blocked_reason(d: Draft, ev: Evaluation) -> str:
 
 
 def _unavailable(d: Draft, ev: Evaluation) -> str:
-    until = format_local(d.next_at, d.tech.timezone, ev.now) if d.next_at else None
-    if d.status == "time_off":
-        iv = in_intervals(d.tech.time_off, ev.now)
+    return absence(d.tech, d.status, d.next_at, ev.now)
+
+
+def absence(tech: TechFacts, status: str, next_at: datetime | None, now: datetime) -> str:
+    """Why someone on time off or off shift cannot work, and until when: "On time off (Sick)
+    until Wed 08:00 EST", "Off shift until 16:00 CST"."""
+    until = format_local(next_at, tech.timezone, now) if next_at else None
+    if status == "time_off":
+        iv = in_intervals(tech.time_off, now)
         why = f" ({iv.reason})" if iv is not None and iv.reason else ""
         return f"On time off{why} until {until}" if until else f"On time off{why}"
     return f"Off shift until {until}" if until else "Off shift (no shift in the next two weeks)"
+
+
+def lowered(text: str) -> str:
+    """A sentence to continue another: its first letter only in lower case."""
+    return text[:1].lower() + text[1:]
 
 
 def _factor_phrase(factor: str, d: Draft, c: Draft, ev: Evaluation) -> str:

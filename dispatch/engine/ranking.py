@@ -15,7 +15,7 @@ from typing import Any
 
 from . import explain
 from .affinity import affinities, affinity_reason, blend_affinity
-from .availability import aware, in_business_hours, is_available, next_available, on_call_at
+from .availability import aware, in_business_hours, work_status
 from .factors import (
     SkillAssessment,
     assess_skills,
@@ -114,16 +114,8 @@ class Evaluation:
 
 
 def _status(tech: TechFacts, ev: Evaluation) -> tuple[bool, str, datetime | None]:
-    """(available, status, next available) with the business-hours restriction applied: when the
-    org is closed and business_hours_only is set, only on-call technicians may work."""
-    ok, status = is_available(tech, ev.now)
-    if ev.bh_closed and ok:
-        if on_call_at(tech, ev.now):
-            status = "on_call"
-        else:
-            ok, status = False, "outside_business_hours"
-    next_at = next_available(tech, ev.now) if status in ("off_shift", "time_off") else None
-    return ok, status, next_at
+    """(available, status, next available) with the business-hours restriction applied."""
+    return work_status(tech, ev.now, ev.bh_closed)
 
 
 def _hard_filters(tech: TechFacts, ev: Evaluation, language: str | None) -> list[str]:

@@ -27,7 +27,7 @@ import numpy as np
 
 from . import explain
 from .affinity import AFFINITY_FEATURES, NEUTRAL_AFFINITY, affinity_features
-from .availability import aware, is_available, next_available, on_call_at
+from .availability import aware, work_status
 from .factors import (
     JUNIOR_ON_HARD_WORK,
     OFF_SHIFT_DECAY_HOURS,
@@ -198,15 +198,10 @@ class TechTable:
             oks: list[bool] = []
             nexts: list[datetime | None] = []
             for tech in self.techs:
-                ok, status = is_available(tech, now)
-                if bh_closed and ok:
-                    if on_call_at(tech, now):
-                        status = STATUS_ON_CALL
-                    else:
-                        ok, status = False, "outside_business_hours"
+                ok, status, next_at = work_status(tech, now, bh_closed)
                 statuses.append(status)
                 oks.append(ok)
-                nexts.append(next_available(tech, now) if status in ("off_shift", "time_off") else None)
+                nexts.append(next_at)
             return statuses, np.array(oks, dtype=bool), nexts
 
         if not self.shifts_aligned:
