@@ -323,7 +323,7 @@ def _away_text(d: Draft, ev: Evaluation) -> str:
         return "outside business hours, not on call"
     if d.status == "inactive":
         return "inactive"
-    return _unavailable(d, ev).lower()
+    return lowered(_unavailable(d, ev))
 
 
 def recommended_actions(code: str, ev: Evaluation) -> tuple[str, ...]:

@@ -26,8 +26,8 @@ def test_qualified_on_time_off_is_no_qualified_available_with_names_and_return()
     assert (r.counts["qualified"], r.counts["available"]) == (2, 1)
     first = r.blocking_factors[0]
     assert first.factor == "availability"
-    assert first.details.startswith("2 technicians qualified, none available now (Ana Ruiz: on time off (sick) until")
-    assert "Sam Lee: on time off (sick) until" in first.details
+    assert first.details.startswith("2 technicians qualified, none available now (Ana Ruiz: on time off (Sick) until")
+    assert "Sam Lee: on time off (Sick) until Wed 15:30 UTC" in first.details  # day and zone as written
 
 
 def test_qualified_outside_business_hours_is_business_hours_restriction() -> None:
