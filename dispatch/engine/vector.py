@@ -151,14 +151,14 @@ class TechTable:
             return None
         key = (ticket.category, ticket.board, weights)
 
-        def head_tail() -> tuple[np.ndarray, np.ndarray, bool]:
+        def head_tail() -> tuple[np.ndarray, np.ndarray]:
             rows = np.array(affinity_features(self.techs, replace(ticket, company_id=None)))
             head = np.zeros(self.n)
             for k in range(3):  # category, category share, board: the additions before the company's
                 head = head + weights[k] * rows[:, k]
-            return head, rows, bool(rows.any())
+            return head, rows
 
-        head, rows, _ = self.memo(("affinity", *key), head_tail)
+        head, rows = self.memo(("affinity", *key), head_tail)
         company = self.memo(("company-feature", ticket.company_id), lambda: self._company_feature(ticket))
         shown = (rows[:, 0] > 0) | (rows[:, 2] > 0) | (company > 0)  # history shows them on this work
         if not shown.any():
