@@ -221,7 +221,7 @@ def build_people_facts(*, now: datetime) -> list[TechFacts]:
 
 def rebuild_people_facts(previous: list[TechFacts], technicians: set[int], *, now: datetime) -> list[TechFacts]:
     """`previous` with the given technicians (primary keys) built again: skills, rota and
-    attributes from the database (five queries), history (experience, familiarity: only
+    attributes from the database (a constant number of queries), history (experience, familiarity: only
     train_models changes it, and that rebuilds everyone) carried over. Inactive or deleted ones
     drop out; the order stays by external id."""
     fresh = list(
@@ -231,9 +231,7 @@ def rebuild_people_facts(previous: list[TechFacts], technicians: set[int], *, no
     )
     old = {t.id: t for t in previous}
     known = _ids_still_known(previous)
-    gone = set(Technician.objects.filter(pk__in=technicians).values_list("external_id", flat=True)) | {
-        t.id for t in previous if t.id not in known
-    }
+    gone = {t.external_id for t in fresh} | {t.id for t in previous if t.id not in known}
     out = {t.id: t for t in previous if t.id not in gone}
     for tech in fresh:
         if not tech.active:

@@ -1,6 +1,7 @@
 """What announces a change of facts (dispatch.snapshot.facts_changed): saves and deletes of
 every model a ranking reads. Bulk writes that send no signals (queryset.update, bulk_create)
-call facts_changed themselves (services._assign, psa.sync, the importer, train_models)."""
+call facts_changed themselves (services._assign, psa.sync, the importer); train_models is
+announced by the ModelVersion it saves."""
 
 from __future__ import annotations
 
