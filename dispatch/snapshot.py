@@ -2,14 +2,15 @@
 
 Every committed change that can move a ranking calls `facts_changed` (signals in
 dispatch.signals, and the services and syncs that write in bulk). After the commit it bumps
-`FactsState.version` (one UPDATE, never inside the writer's transaction, so writers do not
-queue on one row) and schedules the coalesced background re-rank (dispatch.freshness).
+`FactsState.version` (a short transaction of its own, never inside the writer's, so writers do
+not queue on one row; a people change also logs which technicians it touched) and schedules the
+coalesced background re-rank (dispatch.freshness).
 
 Readers call `tech_facts(now)`: one query for the version, then the technician facts of that
 version from this process's memory, else from the shared cache (Redis in production), else
-built (10 queries) and stored for the others. The expensive part (skills, rota, experience)
-is keyed by `people_version`, which workload changes do not move, so an approval costs the
-next reader two cheap queries, not a rebuild. A decision records the version it was made on
+built and stored for the others. The expensive part (skills, rota, experience) is keyed by
+`people_version`, which workload changes do not move, so an approval costs the next reader two
+cheap queries, not a rebuild; a people change rebuilds only the technicians it touched. A decision records the version it was made on
 (Decision.facts_version); the queue marks a suggestion made on an older version as re-ranking.
 """
 
