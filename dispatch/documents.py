@@ -49,6 +49,12 @@ class DocumentContext:
     psa_sync: dict[str, Any] | None = None
     fallback_status: str = "Pending Dispatch"
     escalation_email: str = ""
+    # Where the ticket's deadline (TicketFacts.sla_due) came from: "given" (the PSA, the API body,
+    # the workspace file), "policy" (computed from the SLA policy, dispatch.sla) or "" (none).
+    sla_source: str = ""
+    sla_response_due: datetime | None = None
+    sla_resolution_due: datetime | None = None
+    skill_match_threshold: float | None = None  # the policy's, for marking a forced below-threshold pick
 
 
 def breakdown(candidate: Candidate) -> list[dict[str, Any]]:
@@ -58,9 +64,34 @@ def breakdown(candidate: Candidate) -> list[dict[str, Any]]:
     ]
 
 
-def candidate_row(c: Candidate) -> dict[str, Any]:
-    """One ranked candidate as stored in `Decision.candidates` (and shown by what-if)."""
+def meets_skill_threshold(c: Candidate, threshold: float | None) -> bool | None:
+    """Whether the candidate reaches the skill-match threshold (as the engine's skill_ok: a ticket
+    that requires no skill is met by anyone); None when the threshold is not known."""
+    if threshold is None:
+        return None
+    return not (c.matched_skills or c.missing_skills) or c.skill_match_pct >= threshold
+
+
+def below_threshold_warning(c: Candidate, threshold: float | None) -> dict[str, Any] | None:
+    """The document's warning for a chosen technician below the skill-match threshold."""
+    from dispatch.models import below_threshold_text
+
+    if meets_skill_threshold(c, threshold) is not False:
+        return None
     return {
+        "code": "BELOW_SKILL_THRESHOLD",
+        "technician_id": c.tech_id,
+        "skill_match_percentage": round(c.skill_match_pct),
+        "skill_match_threshold": threshold,
+        "message": f"{c.name}: {below_threshold_text(c.skill_match_pct, threshold).lower()}; "
+        "placed below the threshold because below-threshold assignment is allowed for this ticket",
+    }
+
+
+def candidate_row(c: Candidate, threshold: float | None = None) -> dict[str, Any]:
+    """One ranked candidate as stored in `Decision.candidates` (and shown by what-if);
+    with the threshold, whether it reaches the skill-match threshold."""
+    row = {
         "technician_id": c.tech_id,
         "name": c.name,
         "score": c.score,
@@ -74,6 +105,10 @@ def candidate_row(c: Candidate) -> dict[str, Any]:
         "reason_not_selected": c.reason_not_selected,
         "score_breakdown": breakdown(c),
     }
+    meets = meets_skill_threshold(c, threshold)
+    if meets is not None:
+        row["meets_skill_threshold"] = meets
+    return row
 
 
 def _capacity(tech: TechFacts, default: int) -> int:
@@ -167,12 +202,18 @@ def ticket_info(ticket: TicketFacts, at: datetime) -> dict[str, Any]:
     }
 
 
-def sla_tracking(ranking: Ranking, ticket: TicketFacts, at: datetime) -> dict[str, Any]:
+def sla_tracking(ranking: Ranking, ticket: TicketFacts, at: datetime, ctx: DocumentContext | None = None) -> dict[str, Any]:
+    """The seed's sla_tracking, plus (additive) where the deadline came from and, for a deadline
+    computed from the policy, both of the policy's deadlines."""
     remaining = ranking.sla_hours_remaining
     expected = at + timedelta(minutes=15)
+    source = (ctx.sla_source if ctx else "") or ("given" if ticket.sla_due is not None else "")
     return {
         "sla_policy": ticket.sla_policy or None,
         "sla_deadline": iso(ticket.sla_due),
+        "sla_deadline_source": source or None,
+        "response_deadline": iso(ctx.sla_response_due) if ctx and source == "policy" else None,
+        "resolution_deadline": iso(ctx.sla_resolution_due) if ctx and source == "policy" else None,
         "time_remaining_hours": round(remaining, 2) if remaining is not None else None,
         "expected_first_response": iso(expected),
         "sla_risk_level": ranking.sla_risk,
@@ -219,7 +260,13 @@ def success_document(ranking: Ranking, ctx: DocumentContext) -> dict[str, Any]:
         results["route_to_board"] = ranking.route_to_board
     if ranking.escalate_to:
         results["escalated_to"] = ranking.escalate_to
+    warning = below_threshold_warning(chosen, ctx.skill_match_threshold)
+    results["below_skill_threshold"] = warning is not None
     alternatives = [c for c in ranking.candidates if c.tech_id != chosen.tech_id]
+    details = technician_details(chosen, tech, ctx.ticket, ctx.started_at, ctx.capacity_default)
+    if ctx.skill_match_threshold is not None:
+        details["skill_match"]["skill_match_threshold"] = ctx.skill_match_threshold
+        details["skill_match"]["meets_threshold"] = warning is None
     doc: dict[str, Any] = {
         "success": True,
         "ticket_id": ctx.ticket.id,
@@ -231,12 +278,13 @@ def success_document(ranking: Ranking, ctx: DocumentContext) -> dict[str, Any]:
             "assignment_confidence": ranking.confidence,
             "confidence_value": round(ranking.confidence_value, 3),
         },
-        "assigned_technician_details": technician_details(chosen, tech, ctx.ticket, ctx.started_at, ctx.capacity_default),
+        "assigned_technician_details": details,
         "alternative_candidates": [candidate_summary(c, ctx.techs.get(c.tech_id)) for c in alternatives],
         "dispatching_rules_applied": [{"rule": r.rule, "applied": r.applied, "impact": r.impact} for r in ranking.rules_applied],
         "notifications_sent": ctx.notifications,
-        "sla_tracking": sla_tracking(ranking, ctx.ticket, ctx.started_at),
+        "sla_tracking": sla_tracking(ranking, ctx.ticket, ctx.started_at, ctx),
         "audit_trail": _audit(ranking, ctx),
+        "warnings": [warning] if warning else [],
     }
     if ctx.psa_sync is not None:
         doc["psa_sync"] = ctx.psa_sync
@@ -273,8 +321,9 @@ def failure_document(ranking: Ranking, ctx: DocumentContext) -> dict[str, Any]:
         "alternative_candidates": [candidate_summary(c, ctx.techs.get(c.tech_id)) for c in ranking.candidates],
         "dispatching_rules_applied": [{"rule": r.rule, "applied": r.applied, "impact": r.impact} for r in ranking.rules_applied],
         "notifications_sent": ctx.notifications,
-        "sla_tracking": sla_tracking(ranking, ctx.ticket, ctx.started_at),
+        "sla_tracking": sla_tracking(ranking, ctx.ticket, ctx.started_at, ctx),
         "audit_trail": _audit(ranking, ctx),
+        "warnings": [],
     }
 
 

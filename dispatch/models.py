@@ -28,6 +28,14 @@ class SLAPolicy(models.Model):
     name = models.CharField(max_length=100, unique=True)
     response_hours = models.JSONField(default=dict, help_text='{"Critical": 1, "High": 4, "Medium": 8, "Low": 24}')
     resolution_hours = models.JSONField(default=dict, blank=True)
+    business_hours = models.BooleanField(
+        "counted in business hours",
+        default=False,
+        help_text=(
+            "The clock runs only in the desk's business hours (dispatch settings): a deadline computed for a "
+            "ticket the PSA gave none skips nights and weekends. Off: calendar hours."
+        ),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -108,7 +116,24 @@ class Ticket(models.Model):
     )
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField(auto_now=True)
+    # The ticket's next SLA deadline, what the queue orders by and risk, breach, the stranded check
+    # and metrics read: the one the PSA, the API body or the workspace file gave ("given"), else
+    # computed from the company's SLA policy (dispatch.sla): the response deadline while the ticket
+    # is unassigned, the resolution deadline once it is assigned ("policy").
     sla_due = models.DateTimeField(null=True, blank=True)
+    sla_due_source = models.CharField(
+        "SLA deadline source",
+        max_length=10,
+        blank=True,
+        choices=[("given", "Given by the PSA or API"), ("policy", "Computed from the SLA policy")],
+        help_text="Empty: no deadline (none given and no SLA policy hours for this priority)",
+    )
+    sla_response_due = models.DateTimeField(
+        null=True, blank=True, help_text="Computed from the SLA policy when no deadline was given"
+    )
+    sla_resolution_due = models.DateTimeField(
+        null=True, blank=True, help_text="Computed from the SLA policy when no deadline was given"
+    )
     estimated_hours = models.FloatField(default=1.0, validators=[MinValueValidator(0)])
     actual_hours = models.FloatField(default=0.0, validators=[MinValueValidator(0)], help_text="Time logged (PSA time entries)")
     required_skills = models.JSONField(default=list, blank=True)
@@ -347,6 +372,18 @@ class Decision(models.Model):
         null=True, blank=True, help_text="The facts snapshot (FactsState.version) this ranking was made or last re-checked on"
     )
     sla_risk = models.CharField(max_length=20, blank=True, help_text="The ticket's SLA risk when ranked")
+    # A forced pick: the recommended technician is below the skill-match threshold (the engine placed
+    # the ticket anyway, force_assignment / below-threshold assignment). Columns, not the JSON, so the
+    # queue (which defers the large JSON columns) can mark the row.
+    below_skill_threshold = models.BooleanField(
+        default=False, help_text="The recommended technician is below the skill-match threshold"
+    )
+    recommended_skill_match = models.FloatField(
+        null=True, blank=True, help_text="The recommended technician's skill match (%)"
+    )
+    skill_match_threshold = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The skill-match threshold (%) in force when ranked"
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -354,6 +391,21 @@ class Decision(models.Model):
 
     def __str__(self) -> str:
         return f"Decision {self.pk} for #{self.ticket_external_id} ({self.status})"
+
+    @property
+    def unqualified_text(self) -> str:
+        """ "Below the 50% skill-match threshold (skill match 2%)" for a forced below-threshold
+        suggestion, else "" (the queue row's "unqualified" badge, the PSA note, the document)."""
+        if not self.below_skill_threshold:
+            return ""
+        return below_threshold_text(self.recommended_skill_match, self.skill_match_threshold)
+
+
+def below_threshold_text(skill_match: float | None, threshold: float | None) -> str:
+    """How a below-threshold technician is described wherever it is shown."""
+    where = f"the {threshold:g}% skill-match threshold" if threshold is not None else "the skill-match threshold"
+    match = f" (skill match {round(skill_match)}%)" if skill_match is not None else ""
+    return f"Below {where}{match}"
 
 
 class OutboxState(models.TextChoices):
@@ -436,6 +488,31 @@ class TechnicianExperience(models.Model):
 
     def __str__(self) -> str:
         return f"{self.technician_id} {self.scope}:{self.key} ({self.resolved:.1f})"
+
+
+class LearnedWorkPattern(models.Model):
+    """Learned by train_models from history (dispatch/learning/workpattern.py): a technician's
+    working capacity (typical concurrent open tickets) and working hours, for where the workspace
+    or PSA states none. Managers confirm or override them; a retrain updates the learned values
+    and keeps what a manager set."""
+
+    technician = models.OneToOneField("skills.Technician", on_delete=models.CASCADE, related_name="work_pattern")
+    capacity = models.PositiveIntegerField(null=True, blank=True, help_text="Learned; empty: too little history")
+    capacity_samples = models.PositiveIntegerField(default=0)
+    capacity_median = models.FloatField(null=True, blank=True)
+    hours = models.JSONField(null=True, blank=True, help_text="Learned: days, start, end (local), share, events")
+    capacity_confirmed = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1)], help_text="Set by a manager (confirm or override)"
+    )
+    hours_confirmed = models.JSONField(null=True, blank=True)
+    hours_ignored = models.BooleanField(default=False)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    model_version = models.CharField(max_length=50, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.technician_id}: capacity {self.capacity}"
 
 
 class ModelVersion(models.Model):

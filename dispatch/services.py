@@ -16,9 +16,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from dispatch import engine, notifications
+from dispatch import engine, notifications, sla
 from dispatch.api_input import DispatchRequest, InvalidTicketData
-from dispatch.documents import DocumentContext, build_document, candidate_row, iso
+from dispatch.documents import DocumentContext, build_document, candidate_row, iso, meets_skill_threshold
 from dispatch.engine.types import GeoPoint, Ranking, TechFacts, TicketFacts
 from dispatch.facts import load_policy, ticket_facts, ticket_queryset
 from dispatch.models import (
@@ -29,6 +29,7 @@ from dispatch.models import (
     DecisionStatus,
     OutboxState,
     Ticket,
+    below_threshold_text,
 )
 from dispatch.snapshot import facts_changed, table_for, tech_facts
 from skills.models import AutoAssign, Category, Technician
@@ -120,9 +121,13 @@ def ticket_upsert_from_request(req: DispatchRequest) -> Ticket:
         ticket.board, _ = Board.objects.get_or_create(name=req.board)
     if req.priority is not None:
         ticket.priority = req.priority
-    for attr, value in (("subject", req.subject), ("description", req.description), ("sla_due", req.sla_due)):
+    for attr, value in (("subject", req.subject), ("description", req.description)):
         if value is not None:
             setattr(ticket, attr, value)
+    if req.sla_due is not None or sla.follows_policy(ticket):
+        # The body's deadline, else the policy's for the (possibly new) priority and company;
+        # a deadline given before (by the PSA, an import or an earlier call) is kept.
+        sla.apply_deadline(ticket, req.sla_due)
     if req.required_skills is not None:
         ticket.required_skills = req.required_skills
     if req.language is not None:
@@ -292,9 +297,10 @@ def decision_store(
         algorithm_version=algorithm_version(),
         as_of=as_of or started_at,
         inputs=_inputs_summary(facts, policy, len(techs)),
-        candidates=[candidate_row(c) for c in ranking.candidates],
+        candidates=[candidate_row(c, policy.skill_match_threshold) for c in ranking.candidates],
         facts_version=facts_version,
         sla_risk=ranking.sla_risk or "",
+        **_threshold_marks(ranking, policy.skill_match_threshold),
     )
     ctx = DocumentContext(
         ticket=facts,
@@ -308,6 +314,10 @@ def decision_store(
         initiated_by=initiated_by,
         capacity_default=policy.max_tickets_per_technician,
         escalation_email=policy.escalation_email,
+        sla_source=ticket.sla_due_source,
+        sla_response_due=ticket.sla_response_due,
+        sla_resolution_due=ticket.sla_resolution_due,
+        skill_match_threshold=policy.skill_match_threshold,
     )
     if failed and already_told is not None:
         told = (already_told.notifications or {}).get("manager_notification") or {}
@@ -336,6 +346,18 @@ def decision_store(
     decision.notifications = ctx.notifications
     decision.save(update_fields=["document", "notifications"])
     return decision
+
+
+def _threshold_marks(ranking: Ranking, threshold: float) -> dict[str, Any]:
+    """Decision columns for a forced pick below the skill-match threshold (the queue's mark)."""
+    chosen = next((c for c in ranking.candidates if c.tech_id == ranking.selected), None)
+    if chosen is None or ranking.error_code:
+        return {}
+    return {
+        "below_skill_threshold": meets_skill_threshold(chosen, threshold) is False,
+        "recommended_skill_match": round(chosen.skill_match_pct, 1),
+        "skill_match_threshold": round(threshold),
+    }
 
 
 def _elapsed(t0: float) -> Any:
@@ -393,7 +415,7 @@ def _assign(
     reassignment, on the ticket while `replaces` still owns it."""
     owner = Q(assigned_to=replaces) if replaces is not None else Q(assigned_to__isnull=True)
     claimed = Ticket.objects.filter(owner, pk=ticket.pk).update(
-        assigned_to=tech, status="Assigned", updated_at=timezone.now()
+        assigned_to=tech, status="Assigned", updated_at=timezone.now(), sla_due=sla.assigned_deadline()
     )
     if claimed != 1:
         ticket.refresh_from_db()
@@ -436,6 +458,9 @@ def assignment_note(decision: Decision, tech: Technician, replaces: Technician |
         else f"Assigned to {tech.name} by Switchboard ({how})."
     ]
     row = next((c for c in decision.candidates if c["technician_id"] == tech.external_id), None)
+    if row and row.get("meets_skill_threshold") is False:
+        threshold = (decision.inputs.get("policy") or {}).get("skill_match_threshold")
+        lines.append(f"Warning: {tech.name} is {below_threshold_text(row['skill_match_percentage'], threshold).lower()}.")
     if row:
         lines.append(f"Score {row['score']}/100, skill match {row['skill_match_percentage']}%.")
         for part in row["score_breakdown"]:

@@ -81,8 +81,8 @@ def stranded_tickets(
         .exclude(status__in=excluded)
         .select_related("company")
         .only(
-            "pk", "external_id", "subject", "priority", "status", "sla_due", "actual_hours", "assigned_to_id",
-            "company__name",
+            "pk", "external_id", "subject", "priority", "status", "sla_due", "sla_due_source", "actual_hours",
+            "assigned_to_id", "company__name",
         )  # fmt: skip
         .order_by("sla_due", "pk")[:CHECKED]
     )
@@ -136,7 +136,8 @@ def _line(s: StrandedTicket, tz: tzinfo) -> str:
     t = s.ticket
     back = f"until {_desk_time(s.back_at, tz)}" if s.back_at else "not back within two weeks"
     assert t.sla_due is not None
-    due = f"SLA due {_desk_time(t.sla_due, tz)}" + (" (passed)" if s.overdue else "")
+    origin = " from policy" if t.sla_due_source == "policy" else ""
+    due = f"SLA due{origin} {_desk_time(t.sla_due, tz)}" + (" (passed)" if s.overdue else "")
     work = f"started, {t.actual_hours:g} h logged" if t.actual_hours else "not started"
     company = f", {t.company.name}" if t.company else ""
     return f"- #{t.external_id} {t.subject} ({t.priority}{company}): {s.technician.name}, {s.reason} {back}; {due}; {work}"

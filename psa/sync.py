@@ -26,6 +26,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from dispatch import sla
 from dispatch.models import PRIORITY_RANK, Assignment, Board, Company, OutboxState, Ticket
 from dispatch.snapshot import facts_changed
 from psa.backends import get_backend
@@ -168,7 +169,6 @@ def ticket_upsert(*, ctx: _Context, psa_ticket: PsaTicket) -> UpsertOutcome:
         ticket.created_at = psa_ticket.created_at
     elif created:
         ticket.created_at = timezone.now()
-    ticket.sla_due = psa_ticket.sla_due
     if psa_ticket.estimated_hours is not None:
         ticket.estimated_hours = max(0.0, psa_ticket.estimated_hours)
     ticket.board = _board(psa_ticket.board) if psa_ticket.board else None
@@ -179,6 +179,9 @@ def ticket_upsert(*, ctx: _Context, psa_ticket: PsaTicket) -> UpsertOutcome:
         if category is not None:
             ticket.category = category
     rejected = _apply_owner(ctx, ticket, psa_ticket)
+    # The PSA's deadline, else the company's SLA policy's (recomputed at every sync: priority,
+    # company or owner may have changed).
+    sla.apply_deadline(ticket, psa_ticket.sla_due)
     ticket.save()
     outcome = UpsertOutcome(ticket, created=created)
     dispatchable = not ticket.closed and ticket.assigned_to_id is None and (

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import models, transaction
 
+from dispatch import sla
 from dispatch.engine.types import BusinessHours, GeoPoint, Interval, Shift
 from dispatch.engine.types import Rule as RuleFacts
 from dispatch.models import (
@@ -251,7 +252,7 @@ def _import_rules(workspace: ws.Workspace) -> None:
 TICKET_FIELDS = [
     "subject", "description", "category", "priority", "status", "board", "company", "assigned_to", "created_at",
     "sla_due", "estimated_hours", "required_skills", "language", "location_city", "location_lat", "location_lon",
-    "onsite", "closed",
+    "onsite", "closed", "sla_due_source", "sla_response_due", "sla_resolution_due",
 ]  # fmt: skip
 
 
@@ -265,6 +266,7 @@ def _import_tickets(workspace: ws.Workspace, refs: _Refs, progress: Progress, ch
     now = timezone.now()
     new: list[Ticket] = []
     changed: list[Ticket] = []
+    desk_hours = sla.desk_business_hours() if workspace.tickets else {}
     for item in workspace.tickets:
         ticket = existing.get(item.id)
         (changed if ticket is not None else new).append(ticket := ticket or Ticket(external_id=item.id))
@@ -278,7 +280,8 @@ def _import_tickets(workspace: ws.Workspace, refs: _Refs, progress: Progress, ch
             ticket.created_at = item.created_at
         elif ticket.created_at is None:
             ticket.created_at = now
-        ticket.sla_due, ticket.estimated_hours = item.sla_due, item.estimated_hours
+        ticket.estimated_hours = item.estimated_hours
+        sla.apply_deadline(ticket, item.sla_due, business_hours=desk_hours)  # the file's, else the policy's
         ticket.required_skills, ticket.language = list(item.required_skills), item.language or ""
         ticket.location_city = loc.city if loc else ""
         ticket.location_lat, ticket.location_lon = (loc.lat, loc.lon) if loc else (None, None)
@@ -397,7 +400,8 @@ def _export_tickets() -> tuple[ws.Ticket, ...]:
         ws.Ticket(
             id=t.external_id, subject=t.subject, description=t.description, category=_name(t.category), priority=t.priority,
             board=t.board.name if t.board else "", company=t.company.external_id if t.company else None, status=t.status,
-            assigned_to=t.assigned_to.external_id if t.assigned_to else None, created_at=t.created_at, sla_due=t.sla_due,
+            assigned_to=t.assigned_to.external_id if t.assigned_to else None, created_at=t.created_at,
+            sla_due=t.sla_due if t.sla_due_source != sla.POLICY else None,  # a computed one is not the file's
             estimated_hours=t.estimated_hours, required_skills=tuple(t.required_skills), language=t.language or None,
             location=_geo(t.location_lat, t.location_lon, t.location_city), onsite=t.onsite,
         )  # fmt: skip
