@@ -109,3 +109,6 @@ def connect() -> None:
     ticket = apps.get_model("dispatch.Ticket")
     post_save.connect(_ticket_saved, sender=ticket, dispatch_uid="facts-ticket-save")
     post_delete.connect(_ticket_deleted, sender=ticket, dispatch_uid="facts-ticket-delete")
+    from dispatch import sla
+
+    sla.connect()  # policy, company and business-hours changes move computed SLA deadlines
