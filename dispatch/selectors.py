@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Case, IntegerField, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models.fields.json import KT
 
 from dispatch.facts import open_unassigned_tickets, ticket_queryset
 from dispatch.models import PRIORITY_RANK, Assignment, Decision, DecisionStatus, OutboxState, Ticket
@@ -45,12 +46,31 @@ def decisions_by_id(ids: list[int | None]) -> dict[int, Decision]:
     wanted = [i for i in ids if i]
     if not wanted:
         return {}
-    rows = (
-        Decision.objects.filter(pk__in=wanted)
-        .select_related("recommended")
-        .defer("inputs", "candidates", "document")
+    rows = with_top_candidate(
+        Decision.objects.filter(pk__in=wanted).select_related("recommended").defer("inputs", "candidates", "document")
     )
     return {d.pk: d for d in rows}
+
+
+def with_top_candidate(decisions: QuerySet[Decision]) -> QuerySet[Decision]:
+    """Annotate the selected candidate's skill match and whether it meets the skill threshold
+    (`top_qualified`, `top_skill`): the stored candidates start with the selected one, so a forced
+    below-threshold pick is known without loading the candidate list."""
+    return decisions.annotate(top_qualified=KT("candidates__0__qualified"), top_skill=KT("candidates__0__skill_match_percentage"))
+
+
+def below_threshold(decision: Decision | None) -> int | None:
+    """The skill match (%) of a suggestion forced below the skill-match threshold, else None: from
+    the annotation of `with_top_candidate`, or the stored candidates when they are loaded."""
+    if decision is None or decision.recommended_id is None or decision.error_code:
+        return None
+    qualified, skill = getattr(decision, "top_qualified", None), getattr(decision, "top_skill", None)
+    if qualified is None and "candidates" not in decision.get_deferred_fields():
+        top = (decision.candidates or [{}])[0]
+        qualified, skill = top.get("qualified"), top.get("skill_match_percentage")
+    if qualified is None or str(qualified).lower() != "false":
+        return None
+    return round(float(skill or 0))
 
 
 def attach_decisions(tickets: list[Ticket]) -> list[Ticket]:

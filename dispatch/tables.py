@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from dispatch.models import Decision, DecisionStatus, Ticket
+from dispatch.selectors import below_threshold
 from dispatch.views_common import FAILURE_SHORT
 
 
@@ -150,15 +151,23 @@ class QueueTable(tables.Table):
             )
         conf = round(100 * (decision.confidence or 0))
         name = decision.recommended.name if decision.recommended else "—"
+        skill = below_threshold(decision)
         return format_html(
-            '<span class="conf conf-{}" title="Engine confidence">{}%</span> <span title="{}">{}</span>{}',
+            '<span class="conf conf-{}" title="The engine\'s confidence in this suggestion">confidence {}%</span>{} '
+            '<span class="sugg-name" title="{}">{}</span>{}',
             "high" if conf >= 70 else ("medium" if conf >= 40 else "low"),
             conf,
-            name,
-            name,
-            mark_safe(' <span class="badge">shadow</span>')
-            if decision.status == DecisionStatus.SHADOW
+            format_html(
+                ' <span class="badge badge-unqualified" title="Skill match {}%: below the skill-match threshold. '
+                'Nobody available reaches it, so the best available was suggested anyway">unqualified · skill {}%</span>',
+                skill,
+                skill,
+            )
+            if skill is not None
             else "",
+            name,
+            name,
+            mark_safe(' <span class="badge">shadow</span>') if decision.status == DecisionStatus.SHADOW else "",
         )
 
 

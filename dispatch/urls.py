@@ -8,6 +8,10 @@ urlpatterns = [
     path("", views.home, name="home"),
     # dispatchers (and managers)
     path("queue/", views.queue, name="queue"),
+    path("queue/board/", views.board, name="board"),
+    path("queue/bulk/", views.bulk_preview, name="bulk_preview"),
+    path("queue/bulk/approve/", views.bulk_approve, name="bulk_approve"),
+    path("queue/batch/", views.batch_run, name="batch"),
     path("queue/<int:ticket_id>/", views.ticket, name="ticket"),
     path("queue/<int:ticket_id>/assign/", views.ticket_assign, name="assign"),
     path("queue/<int:ticket_id>/reassign/", views.ticket_reassign, name="reassign"),

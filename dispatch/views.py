@@ -19,8 +19,10 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 from django_tables2 import RequestConfig
 
-from accounts.views import HtmxHttpRequest, dispatcher_required
-from dispatch import freshness, selectors, services
+from accounts.views import HtmxHttpRequest, dispatcher_required, manager_required
+from dispatch import bulk, freshness, selectors, services
+from dispatch.board import technician_board
+from dispatch.engine.strategies import ORDERINGS
 from dispatch.filters import TicketFilter
 from dispatch.forms import AssignForm, WhatIfForm
 from dispatch.models import Assignment, Decision, DecisionStatus, DispatchSettings, Ticket
@@ -32,6 +34,7 @@ from dispatch.whatif import WhatIf, whatif_rank
 from skills.models import Technician
 
 QUEUE_TEMPLATE = "dispatch/queue.html"
+BOARD_TEMPLATE = "dispatch/queue_board.html"
 
 
 @dispatcher_required
@@ -58,6 +61,7 @@ def _queue_context(request: HtmxHttpRequest) -> dict[str, Any]:
         "total": table.paginator.count,
         "failures": selectors.failed_assignments(),
         "stranded": stranded_tickets(now),
+        "board": technician_board(now, request.GET.get("board_q", "")),
         "now": now,
         "preserve": True,
     }
@@ -68,8 +72,18 @@ def _queue_context(request: HtmxHttpRequest) -> dict[str, Any]:
 def queue(request: HtmxHttpRequest) -> HttpResponse:
     context = _queue_context(request)
     if request.htmx and not request.htmx.history_restore_request:
-        return render(request, f"{QUEUE_TEMPLATE}#live", context)
+        return render(request, f"{QUEUE_TEMPLATE}#live", {**context, "board_oob": True})
     return render(request, QUEUE_TEMPLATE, context)
+
+
+@dispatcher_required
+@require_GET
+def board(request: HtmxHttpRequest) -> HttpResponse:
+    """The technician board (the queue's side panel) alone: its filter box asks for it."""
+    context = {"board": technician_board(timezone.now(), request.GET.get("board_q", ""))}
+    if request.htmx:
+        return render(request, BOARD_TEMPLATE, context)
+    return render(request, "dispatch/queue_board_page.html", context)
 
 
 def _row_context(ticket_id: int, **extra: Any) -> dict[str, Any]:
@@ -102,8 +116,25 @@ def _detail_context(ticket: Ticket, decision: Decision | None, **extra: Any) -> 
         "sla": (decision.document.get("sla_tracking") or {}) if decision else {},
         "choices": [c for c in cands if not c.recommended],
         "stale": selectors.decision_stale(decision),
+        "order_note": order_note(cands, decision.strategy if decision else ""),
+        "below_skill": selectors.below_threshold(decision),
         **extra,
     }
+
+
+def order_note(cands: list[Any], strategy: str) -> str:
+    """Why the candidates are not in score order, when they are not: the engine ranks by tier
+    first (dispatch.engine.ranking), then by the strategy within a tier."""
+    scores = [c.score for c in cands if c.eligible]
+    if all(a >= b for a, b in zip(scores, scores[1:], strict=False)):
+        return ""
+    within = {"load": "workload (least busy first)", "rotation": "who was assigned longest ago (round robin)",
+              "preference": "the customer's preference"}.get(ORDERINGS.get(strategy, "score"), "score")  # fmt: skip
+    return (
+        "Ordered by tier first, not by score: qualified and within capacity, then qualified over capacity "
+        "(overflow), then below the skill-match threshold (unqualified), then blocked; within a tier by "
+        f"{within}. A lower score can stand above a higher one from a later tier."
+    )
 
 
 def _ticket_decision(ticket: Ticket, user: Any) -> Decision:
@@ -407,3 +438,72 @@ def decision_detail(request: HtmxHttpRequest, decision_id: int) -> HttpResponse:
         else [],
     }
     return render(request, "dispatch/decision_detail.html", context)
+
+
+# ---------------------------------------------------------------- bulk approval and the batch
+
+BULK_TEMPLATE = "dispatch/queue_bulk.html"
+
+
+def _bulk_render(request: HtmxHttpRequest, partial: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
+    if request.htmx:
+        return render(request, f"{BULK_TEMPLATE}#{partial}", context, status=status)
+    return render(request, BULK_TEMPLATE, {**context, "partial": partial}, status=status)
+
+
+@dispatcher_required
+@require_GET
+def bulk_preview(request: HtmxHttpRequest) -> HttpResponse:
+    """What approving several would assign (ticket → technician), to confirm: every current
+    suggestion at or above `min_confidence` (percent), or the ticked rows (`tickets`). Nothing
+    changes here."""
+    by = request.GET.get("by", "confidence")
+    try:
+        if by == "confidence":
+            threshold = bulk.parse_confidence(request.GET.get("min_confidence", "70"))
+            found = bulk.preview(min_confidence=threshold)
+            title = f"Every suggestion with confidence {round(threshold * 100)}% or more"
+        elif by == "selected":
+            found = bulk.preview(ticket_ids=bulk.parse_ids(request.GET.getlist("tickets")))
+            title = "The selected rows"
+        else:
+            raise bulk.BulkInputError("by: 'confidence' or 'selected'")
+    except bulk.BulkInputError as exc:
+        return _bulk_render(request, "error", {"error": str(exc)}, status=400)
+    return _bulk_render(request, "preview", {"preview": found, "title": title})
+
+
+@dispatcher_required
+@require_POST
+def bulk_approve(request: HtmxHttpRequest) -> HttpResponse:
+    """Approve the previewed suggestions (`pick` = "<ticket id>:<technician id>", the technician
+    the preview showed), each through decision_approve: per ticket assigned, changed or refused."""
+    try:
+        picks = bulk.parse_picks(request.POST.getlist("pick"))
+    except bulk.BulkInputError as exc:
+        return _bulk_render(request, "error", {"error": str(exc)}, status=400)
+    results = bulk.approve(picks, request.user)
+    counts = bulk.summary(results)
+    response = _bulk_render(request, "results", {"results": results, "counts": counts})
+    text = f"{counts['assigned']} assigned, {counts['changed']} changed, {counts['refused']} refused"
+    return trigger_client_event(response, "bulkApproved", {"message": text, **counts})
+
+
+@manager_required
+@require_POST
+def batch_run(request: HtmxHttpRequest) -> HttpResponse:
+    """Dispatch the whole unassigned queue with the batch optimiser (what the 5-minute cycle
+    does): as a background task when a worker queue is configured, else here and now with the
+    counts."""
+    from config.celery import app
+
+    if not app.conf.task_always_eager:
+        try:
+            app.send_task("dispatch.tasks.batch_cycle")
+        except Exception as exc:  # noqa: BLE001 - the broker's errors are many; say so, never a 500
+            return _bulk_render(request, "error", {"error": f"The batch could not be queued: {exc}"}, status=503)
+        return _bulk_render(request, "batch", {"queued": True})
+    from dispatch.batch import batch_dispatch
+
+    results = batch_dispatch(mode=None, optimise=True, initiated_by=f"batch:{request.user}")
+    return _bulk_render(request, "batch", {"queued": False, "batch": bulk.batch_summary(results)})

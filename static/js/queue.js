@@ -18,6 +18,7 @@
     if (!tb) { selectedId = null; return; }
     tb.classList.add("is-selected");
     selectedId = tb.dataset.ticket;
+    acknowledge(selectedId);
     if (scroll !== false) tb.scrollIntoView({ block: "nearest", inline: "nearest" });
   }
 
@@ -93,22 +94,137 @@
     if (document.hidden) return false;
     if (document.querySelector("dialog[open]")) return false;
     var a = document.activeElement;
-    if (a && a.closest && a.closest("#queue-live") && a.matches("input, textarea, select")) return false;
+    if (a && a.closest && a.closest("#queue-live") && a.matches("input:not([type=checkbox]), textarea, select")) return false;
     return !document.querySelector("#queue-live .htmx-request, #queue-live.htmx-request[data-busy]");
   };
 
   function afterRender() {
     var rs = rows();
     var ids = new Set(rs.map(function (r) { return r.dataset.ticket; }));
+    var arrivals = [];
     rs.forEach(function (r) {
       markOpen(r, isOpen(r));
-      if (known && !known.has(r.dataset.ticket)) r.classList.add("is-new");
+      // Rows a filter or sort change brings into view are not arrivals.
+      if (known && !filtering && !known.has(r.dataset.ticket)) { r.classList.add("is-new"); arrivals.push(r); }
     });
     known = ids;
+    filtering = false;
     if (selectedId && !document.getElementById("t-" + selectedId)) selectedId = null;
     if (current()) select(current(), false);
     tick();
+    alertArrivals(arrivals);
+    alertRisk();
+    countSelected();
   }
+
+  // ---------------------------------------------------------------- breach alerts
+  // A toast (the #toasts region is aria-live polite) and a count in the tab title for a ticket that
+  // arrives, or that comes into SLA risk (the countdown's own rule: orange or red). Each ticket is
+  // alerted once per kind in this tab (remembered in sessionStorage, so polls and reloads do not
+  // repeat it); the count goes down when the ticket is selected or leaves the queue.
+  var ALERTS_KEY = "switchboard.queue.alerts";
+  var filtering = false;
+  var alerts = loadAlerts(); // ticket id -> {"new": 1, "risk": 1, "open": 1 while unacknowledged}
+  var baseTitle = document.title.replace(/^\(\d+\)\s*/, "");
+
+  function loadAlerts() {
+    try { return JSON.parse(sessionStorage.getItem(ALERTS_KEY) || "{}") || {}; } catch (e) { return {}; }
+  }
+  function saveAlerts() {
+    var ids = Object.keys(alerts);
+    if (ids.length > 2000) ids.slice(0, ids.length - 2000).forEach(function (id) { delete alerts[id]; });
+    try { sessionStorage.setItem(ALERTS_KEY, JSON.stringify(alerts)); } catch (e) { /* private mode: memory only */ }
+  }
+  function label(tb) {
+    var link = tb.querySelector(".ticket-link");
+    var subject = tb.querySelector(".subject");
+    return (link ? link.textContent.trim() : "#" + tb.dataset.ticket) + (subject ? " " + subject.textContent.trim() : "");
+  }
+  function raise(id, kind) {
+    var a = alerts[id] || (alerts[id] = {});
+    if (a[kind]) return false;
+    a[kind] = 1;
+    a.open = 1;
+    return true;
+  }
+  function acknowledge(id) {
+    if (id && alerts[id] && alerts[id].open) { delete alerts[id].open; saveAlerts(); updateTitle(); }
+  }
+  function say(list, one, many, kind) {
+    if (!list.length || !window.Switchboard) return;
+    var names = list.slice(0, 3).map(label).join("; ") + (list.length > 3 ? "; and " + (list.length - 3) + " more" : "");
+    Switchboard.toast((list.length === 1 ? one : list.length + " " + many) + ": " + names, kind);
+  }
+  function alertArrivals(arrivals) {
+    var fresh = arrivals.filter(function (r) { return !r.classList.contains("is-assigned") && raise(r.dataset.ticket, "new"); });
+    say(fresh, "New ticket", "new tickets", "info");
+    if (fresh.length) { saveAlerts(); updateTitle(); }
+  }
+  function alertRisk() {
+    var risky = rows().filter(function (r) {
+      var sla = r.querySelector("time.sla");
+      if (!sla || r.classList.contains("is-assigned")) return false;
+      if (!sla.classList.contains("sla-risk") && !sla.classList.contains("sla-breached")) return false;
+      return raise(r.dataset.ticket, "risk");
+    });
+    say(risky, "About to breach its SLA", "tickets about to breach or past their SLA", "warning");
+    if (risky.length) saveAlerts();
+    updateTitle();
+  }
+  function updateTitle() {
+    var inQueue = new Set(rows().filter(function (r) { return !r.classList.contains("is-assigned"); })
+      .map(function (r) { return r.dataset.ticket; }));
+    var n = Object.keys(alerts).filter(function (id) { return alerts[id].open && inQueue.has(id); }).length;
+    var title = (n ? "(" + n + ") " : "") + baseTitle;
+    if (document.title !== title) document.title = title;
+  }
+  Queue.alerts = function () { return alerts; };
+
+  document.addEventListener("htmx:beforeRequest", function (evt) {
+    var elt = evt.detail.elt;
+    if (elt && elt.closest && elt.closest("#queue-filters, thead")) filtering = true;
+  });
+
+  // ---------------------------------------------------------------- bulk selection
+
+  function countSelected() {
+    var n = document.querySelectorAll("#queue-table input.row-select:checked").length;
+    var out = document.getElementById("bulk-count");
+    if (out) out.textContent = String(n);
+  }
+  function toggleSelected(tb) {
+    var box = tb && tb.querySelector("input.row-select");
+    if (!box) { window.Switchboard && Switchboard.toast("No suggestion to approve on this row.", "info"); return; }
+    box.checked = !box.checked;
+    countSelected();
+  }
+  document.addEventListener("change", function (evt) {
+    var t = evt.target;
+    if (t.matches && t.matches("[data-action=select-all]")) {
+      document.querySelectorAll("#queue-table input.row-select").forEach(function (b) { b.checked = t.checked; });
+    }
+    if (t.matches && t.matches("#queue-table input[type=checkbox]")) countSelected();
+  });
+  document.addEventListener("bulkApproved", function () {
+    document.querySelectorAll("#queue-table input.row-select:checked").forEach(function (b) { b.checked = false; });
+    countSelected();
+    var title = document.getElementById("bulk-result-title");
+    if (title) title.focus();
+  });
+
+  // ---------------------------------------------------------------- technician board
+
+  var BOARD_KEY = "switchboard.queue.boardHidden";
+  function showBoard(show) {
+    var layout = document.getElementById("queue-layout");
+    var button = document.querySelector("[data-action=board-toggle]");
+    if (!layout || !button) return;
+    layout.classList.toggle("board-hidden", !show);
+    button.setAttribute("aria-expanded", show ? "true" : "false");
+    button.textContent = show ? "Hide" : "Show";
+    try { localStorage.setItem(BOARD_KEY, show ? "" : "1"); } catch (e) { /* ignore */ }
+  }
+  try { if (localStorage.getItem(BOARD_KEY)) showBoard(false); } catch (e) { /* ignore */ }
 
   // ---------------------------------------------------------------- SLA countdowns
 
@@ -133,7 +249,8 @@
       el.title = (left < 0 ? "SLA breached " : "SLA due ") + new Date(due).toLocaleString();
     });
   }
-  setInterval(tick, 1000);
+  var ticks = 0;
+  setInterval(function () { tick(); if (++ticks % 5 === 0) alertRisk(); }, 1000);
 
   // ---------------------------------------------------------------- what-if sliders
 
@@ -179,6 +296,8 @@
       case "toggle": evt.preventDefault(); toggle(tb); break;
       case "help": evt.preventDefault(); $("#shortcuts").showModal(); break;
       case "choose": evt.preventDefault(); chooseFrom(action); break;
+      case "board-toggle": evt.preventDefault(); showBoard(action.getAttribute("aria-expanded") !== "true"); break;
+      case "bulk-close": evt.preventDefault(); var panel = document.getElementById("bulk-panel"); if (panel) panel.innerHTML = ""; break;
     }
   });
 
@@ -216,6 +335,7 @@
       case "a": if (tb) { evt.preventDefault(); approve(tb); } break;
       case "o": if (tb) { evt.preventDefault(); override(tb); } break;
       case "w": if (tb) { evt.preventDefault(); whatif(tb); } break;
+      case "x": if (tb) { evt.preventDefault(); toggleSelected(tb); } break;
       case "/": evt.preventDefault(); var q = $("#id_q"); if (q) { q.focus(); q.select(); } break;
       case "?": evt.preventDefault(); var d = $("#shortcuts"); if (d) d.showModal(); break;
     }

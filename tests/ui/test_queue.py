@@ -20,8 +20,9 @@ def test_queue_lists_unassigned_tickets_most_urgent_first(dispatcher_client: Any
 
 
 def test_queue_hides_assigned_tickets(dispatcher_client: Any, db: Any) -> None:
-    TicketFactory(external_id="taken", assigned_to=TechnicianFactory())
-    assert b"#taken" not in dispatcher_client.get(URL).content
+    taken = TicketFactory(external_id="taken", assigned_to=TechnicianFactory())
+    page = dispatcher_client.get(URL).content.decode()
+    assert f'id="t-{taken.pk}"' not in page  # no queue row (the technician board names it as their work)
 
 
 def test_queue_marks_vip_and_predicted_category(dispatcher_client: Any, ticket: Any, category: Any) -> None:
@@ -75,7 +76,7 @@ def test_queue_htmx_poll_returns_only_the_live_part(dispatcher_client: Any, tick
 
 def test_queue_page_polls_every_5s_with_the_filters(dispatcher_client: Any, db: Any) -> None:
     page = dispatcher_client.get(URL).content.decode()
-    assert 'hx-trigger="every 5s' in page and 'hx-include="#queue-filters"' in page
+    assert 'hx-trigger="every 5s' in page and 'hx-include="#queue-filters, #board-q"' in page
 
 
 def test_queue_runs_a_constant_number_of_queries(
@@ -83,7 +84,9 @@ def test_queue_runs_a_constant_number_of_queries(
 ) -> None:
     for i in range(15):
         TicketFactory(external_id=f"bulk{i}")
-    with django_assert_max_num_queries(20):
+    # 20 for the rows and panels, plus the technician board's facts snapshot: rebuilt here (11
+    # queries), since the test's transaction never commits the changes that would let it be reused.
+    with django_assert_max_num_queries(32):
         dispatcher_client.get(URL, headers=HX)
 
 

@@ -22,6 +22,7 @@ APPS = ("dispatch", "skills", "accounts")
 PUBLIC = {"accounts:login", "accounts:logout"}
 MANAGER_ONLY = {
     "dispatch:autoassign",
+    "dispatch:batch",
     "dispatch:autoassign_update",
     "dispatch:rules",
     "dispatch:settings",
