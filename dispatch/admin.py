@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import admin
 
 from dispatch.models import (
@@ -17,7 +19,7 @@ from dispatch.models import (
 
 @admin.register(SLAPolicy)
 class SLAPolicyAdmin(admin.ModelAdmin):
-    list_display = ("name", "response_hours", "resolution_hours")
+    list_display = ("name", "response_hours", "resolution_hours", "business_hours")
     search_fields = ("name",)
 
 
@@ -44,6 +46,21 @@ class TicketAdmin(admin.ModelAdmin):
     search_fields = ("external_id", "subject", "description", "company__name")
     autocomplete_fields = ("assigned_to", "company")
     date_hierarchy = "created_at"
+    readonly_fields = ("sla_due_source", "sla_response_due", "sla_resolution_due")
+
+    def save_model(self, request: Any, obj: Ticket, form: Any, change: bool) -> None:
+        """A deadline typed here is given; otherwise a policy deadline follows the edited
+        priority, company, creation time or owner (dispatch.sla)."""
+        from dispatch import sla
+
+        if "sla_due" in form.changed_data and obj.sla_due is not None:
+            sla.apply_deadline(obj, obj.sla_due)
+        elif sla.follows_policy(obj) and (
+            "sla_due" in form.changed_data
+            or {"priority", "company", "created_at", "assigned_to"} & set(form.changed_data)
+        ):
+            sla.apply_deadline(obj, None)
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(HistoryTicket)

@@ -241,3 +241,22 @@ def test_stranded_check_reads_the_computed_resolution_deadline() -> None:
     assert ticket.sla_due == MONDAY + timedelta(hours=8)  # assigned: the resolution deadline
     found = stranded_tickets(MONDAY + timedelta(hours=1))
     assert [s.ticket.external_id for s in found] == [ticket.external_id]
+
+
+@pytest.mark.django_db
+def test_the_admin_recomputes_a_policy_deadline_and_keeps_a_typed_one(rf: Any, admin_user: Any) -> None:
+    from django.contrib.admin.sites import site
+
+    ticket_admin = site._registry[Ticket]
+    request = rf.post("/")
+    request.user = admin_user
+    ticket = _ticket(_company(), priority="High")
+    ticket.priority = "Low"
+    ticket_admin.save_model(request, ticket, SimpleNamespace(changed_data=["priority"]), True)
+    ticket.refresh_from_db()
+    assert (ticket.sla_due, ticket.sla_due_source) == (MONDAY + timedelta(hours=8), "policy")
+    typed = MONDAY + timedelta(days=2)
+    ticket.sla_due = typed
+    ticket_admin.save_model(request, ticket, SimpleNamespace(changed_data=["sla_due"]), True)
+    ticket.refresh_from_db()
+    assert (ticket.sla_due, ticket.sla_due_source) == (typed, "given")
