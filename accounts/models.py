@@ -15,6 +15,10 @@ class Role(models.TextChoices):
 
 class User(AbstractUser):
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.DISPATCHER)
+    time_zone = models.CharField(
+        max_length=64, blank=True, default="",
+        help_text="IANA zone the pages show times in; empty: the browser's zone (else the desk's)",
+    )  # fmt: skip
 
     @property
     def is_manager(self) -> bool:

@@ -4,6 +4,7 @@ freshly computed ranking turned into what the candidates partial draws."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from dispatch.engine.types import FACTORS
@@ -47,6 +48,8 @@ class CandidateView:
     rank: int = 0
     extras: dict[str, Any] = field(default_factory=dict)
     reasons: list[dict[str, Any]] = field(default_factory=list)
+    back_at: datetime | None = None  # away now: when next available (current facts)
+    timezone: str = ""  # the technician's own zone, to label their local time
 
 
 def _segments(breakdown: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], float]:
@@ -114,7 +117,27 @@ def candidate_views(candidates: list[dict[str, Any]], recommended_id: str | None
                 },
             )
         )
+    _returns(views)
     return views
+
+
+def _returns(views: list[CandidateView]) -> None:
+    """For candidates away (off shift, time off) and still away now: when they are back, from the
+    current facts snapshot (the page shows it in the viewer's zone and the technician's own)."""
+    away = [v for v in views if v.availability in ("off shift", "time off")]
+    if not away:
+        return
+    from django.utils import timezone
+
+    from dispatch.engine.availability import is_available, next_available
+    from dispatch.snapshot import tech_facts
+
+    now = timezone.now()
+    techs = {t.id: t for t in tech_facts(now).techs}
+    for v in away:
+        tech = techs.get(v.technician_id)
+        if tech is not None and not is_available(tech, now)[0]:
+            v.back_at, v.timezone = next_available(tech, now), tech.timezone
 
 
 def failure_details(document: dict[str, Any]) -> dict[str, Any] | None:

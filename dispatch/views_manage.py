@@ -11,11 +11,13 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.timezones import DESK_ZONE_KEY
 from accounts.views import HtmxHttpRequest, manager_required
 from dispatch.forms import AutoAssignForm, RuleForm, SettingsForm, WorkspaceUploadForm
 from dispatch.metrics import trust_table
@@ -106,6 +108,7 @@ def settings_edit(request: HtmxHttpRequest) -> HttpResponse:
         template = "dispatch/rules.html#settings" if request.htmx else "dispatch/rules.html"
         return render(request, template, _rules_context(form=form, preview=preview))
     form.proposed().save()
+    cache.delete(DESK_ZONE_KEY)  # the desk's zone (pages' fallback display zone) may have changed
     messages.success(request, "Settings saved. New decisions use them from now on.")
     return redirect("dispatch:rules")
 

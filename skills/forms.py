@@ -28,7 +28,8 @@ class _LocalPeriodForm(forms.ModelForm):
             self.fields[name].widget = forms.DateTimeInput(
                 attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
             )
-            self.fields[name].help_text = "technician's local time"
+            self.fields[name].help_text = "in the technician's own time zone (shown next to their name)"
+        technician.label_from_instance = lambda t: f"{t.name} ({t.timezone})"  # type: ignore[method-assign,assignment]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -81,6 +81,14 @@
   document.addEventListener("htmx:afterSwap", weightSum);
   weightSum();
 
+  // The viewer's zone for the times the server renders (accounts/timezones.py): the browser's,
+  // kept in a cookie; the next page uses it.
+  try {
+    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    var current = (document.cookie.match(/(?:^|; )tz=([^;]*)/) || [])[1];
+    if (zone && current !== zone) document.cookie = "tz=" + zone + "; path=/; max-age=31536000; SameSite=Lax";
+  } catch (e) { /* no Intl: the desk's zone stays */ }
+
   // <time data-local="time|datetime|when" datetime="…"> is rendered in UTC by the server; show it
   // in the dispatcher's own time zone (the UTC value stays in the tooltip).
   var formats = {
