@@ -162,7 +162,14 @@ class DispatchIn(InputSchema):
     subject: Text(500) | None = None  # type: ignore[valid-type]
     description: LongText | None = None
     required_skills: Names | None = None
-    sla_due_date: Instant | None = None
+    sla_due_date: Instant | None = Field(
+        None,
+        description=(
+            "The SLA deadline. Omitted: one given earlier for this ticket (PSA, import, a previous call), else the "
+            "company's SLA policy's "
+            "response deadline for the priority (sla_tracking.sla_deadline_source says which)"
+        ),
+    )
     customer_preferred_tech: TechnicianId | None = None  # type: ignore[valid-type]
     geographic_location: Text(100) | GeoPointIn | None = None  # type: ignore[valid-type]
     language_requirement: Name(50) | None = None  # type: ignore[valid-type]
