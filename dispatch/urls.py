@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dispatch import views, views_manage, views_metrics
+from dispatch import views, views_decisions, views_manage, views_metrics
 
 app_name = "dispatch"
 
@@ -18,8 +18,8 @@ urlpatterns = [
     path("queue/<int:ticket_id>/rerank/", views.ticket_rerank, name="rerank"),
     path("queue/<int:ticket_id>/whatif/", views.ticket_whatif, name="whatif"),
     path("assignments/<int:assignment_id>/retry/", views.assignment_retry, name="retry"),
-    path("decisions/", views.decision_list, name="decisions"),
-    path("decisions/<int:decision_id>/", views.decision_detail, name="decision"),
+    path("decisions/", views_decisions.decision_list, name="decisions"),
+    path("decisions/<int:decision_id>/", views_decisions.decision_detail, name="decision"),
     path("metrics/", views_metrics.metrics, name="metrics"),
     # managers
     path("auto-assign/", views_manage.autoassign, name="autoassign"),

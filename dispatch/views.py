@@ -14,7 +14,6 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 from django_tables2 import RequestConfig
@@ -28,7 +27,7 @@ from dispatch.forms import AssignForm, WhatIfForm
 from dispatch.models import Assignment, Decision, DecisionStatus, DispatchSettings, Ticket
 from dispatch.services import ApprovalError, AssignmentConflict, SuggestionChanged, TechnicianUnavailable
 from dispatch.stranded import stranded, stranded_tickets
-from dispatch.tables import DecisionTable, QueueTable
+from dispatch.tables import QueueTable
 from dispatch.views_common import LEGEND, candidate_views, escalation_as_done, failure_details
 from dispatch.whatif import WhatIf, whatif_rank
 from skills.models import Technician
@@ -387,59 +386,6 @@ def _safe_next(request: HtmxHttpRequest, default: str) -> str:
     return default
 
 
-# ---------------------------------------------------------------- decisions
-
-
-@dispatcher_required
-@require_GET
-def decision_list(request: HtmxHttpRequest) -> HttpResponse:
-    status = request.GET.get("status", "")
-    if status not in DecisionStatus.values:
-        status = ""
-    table = DecisionTable(selectors.decisions_recent(status=status))
-    RequestConfig(request, paginate={"per_page": 50}).configure(table)
-    return render(
-        request,
-        "dispatch/decisions.html",
-        {"table": table, "status": status, "statuses": DecisionStatus.choices},
-    )
-
-
-@dispatcher_required
-@require_GET
-def decision_detail(request: HtmxHttpRequest, decision_id: int) -> HttpResponse:
-    """The audit page: who/what/when, candidates and breakdowns, rules, notifications, PSA sync."""
-    decision = get_object_or_404(selectors.decision_queryset(), pk=decision_id)
-    document = services.decision_document(decision)
-    assignment = Assignment.objects.filter(decision=decision).first()
-    recommended_id = decision.recommended.external_id if decision.recommended else None
-    sla = dict(document.get("sla_tracking") or {})
-    sla["deadline"] = parse_datetime(sla["sla_deadline"]) if sla.get("sla_deadline") else None
-    rules, notifications = escalation_as_done(
-        document, document.get("notifications_sent") or decision.notifications or {}, assigned=bool(decision.assigned_id)
-    )
-    context = {
-        "decision": decision,
-        "document": document,
-        "cands": candidate_views(decision.candidates, recommended_id),
-        "legend": LEGEND,
-        "failure": failure_details(decision.document),
-        "rules": rules,
-        "notifications": notifications,
-        "audit": document.get("audit_trail") or {},
-        "summary": document.get("evaluation_summary") or {},
-        "sla": sla,
-        "psa": document.get("psa_sync") or {},
-        "assignment": assignment,
-        "history": Decision.objects.filter(ticket_id=decision.ticket_id)
-        .exclude(pk=decision.pk)
-        .select_related("assigned", "recommended")[:20]
-        if decision.ticket_id
-        else [],
-    }
-    return render(request, "dispatch/decision_detail.html", context)
-
-
 # ---------------------------------------------------------------- bulk approval and the batch
 
 BULK_TEMPLATE = "dispatch/queue_bulk.html"
@@ -486,7 +432,7 @@ def bulk_approve(request: HtmxHttpRequest) -> HttpResponse:
     counts = bulk.summary(results)
     response = _bulk_render(request, "results", {"results": results, "counts": counts})
     text = f"{counts['assigned']} assigned, {counts['changed']} changed, {counts['refused']} refused"
-    return trigger_client_event(response, "bulkApproved", {"message": text, **counts})
+    return trigger_client_event(response, "bulkApproved", {"message": text, **counts}, after="settle")
 
 
 @manager_required
