@@ -301,7 +301,7 @@ def _company(ctx: _Context, psa_id: str, name: str | None) -> Company:
     custom field), which is also the workspace id, so imported companies are matched."""
     identifier, psa_name = _company_identity(ctx, psa_id)
     key = identifier or f"{ctx.connection.name}:{psa_id}"
-    company = Company.objects.filter(external_id=key).first()
+    company = Company.objects.select_related("sla_policy").filter(external_id=key).first()  # the deadline reads it
     if company is None:
         company, _ = Company.objects.get_or_create(
             external_id=key[:100], defaults={"name": (psa_name or name or key)[:200]}
