@@ -155,16 +155,21 @@
     var names = list.slice(0, 3).map(label).join("; ") + (list.length > 3 ? "; and " + (list.length - 3) + " more" : "");
     Switchboard.toast((list.length === 1 ? one : list.length + " " + many) + ": " + names, kind);
   }
+  function atRisk(r) {
+    var sla = r.querySelector("time.sla");
+    return !!sla && (sla.classList.contains("sla-risk") || sla.classList.contains("sla-breached"));
+  }
   function alertArrivals(arrivals) {
     var fresh = arrivals.filter(function (r) { return !r.classList.contains("is-assigned") && raise(r.dataset.ticket, "new"); });
-    say(fresh, "New ticket", "new tickets", "info");
+    // One toast per arrival: one that is already at risk says so (and is not announced again for it).
+    var urgent = fresh.filter(function (r) { return atRisk(r) && raise(r.dataset.ticket, "risk"); });
+    say(fresh.filter(function (r) { return urgent.indexOf(r) < 0; }), "New ticket", "new tickets", "info");
+    say(urgent, "New ticket about to breach its SLA", "new tickets about to breach their SLA", "warning");
     if (fresh.length) { saveAlerts(); updateTitle(); }
   }
   function alertRisk() {
     var risky = rows().filter(function (r) {
-      var sla = r.querySelector("time.sla");
-      if (!sla || r.classList.contains("is-assigned")) return false;
-      if (!sla.classList.contains("sla-risk") && !sla.classList.contains("sla-breached")) return false;
+      if (r.classList.contains("is-assigned") || !atRisk(r)) return false;
       return raise(r.dataset.ticket, "risk");
     });
     say(risky, "About to breach its SLA", "tickets about to breach or past their SLA", "warning");

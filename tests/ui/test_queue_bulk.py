@@ -70,7 +70,7 @@ def test_approve_assigns_each_reports_per_row_and_never_twice(
     response = dispatcher_client.post(APPROVE, {"pick": picks(three)}, headers=HX)
     html = response.content.decode()
     assert response.status_code == 200 and "3 assigned · 0 changed · 0 refused" in html
-    assert response.headers["HX-Trigger"].startswith('{"bulkApproved"')
+    assert response.headers["HX-Trigger-After-Settle"].startswith('{"bulkApproved"')
     assert Ticket.objects.filter(assigned_to__external_id="tech-alice").count() == 3
     assert set(Decision.objects.filter(pk__in=[d.pk for d in three]).values_list("status", flat=True)) == {
         DecisionStatus.APPROVED
