@@ -39,6 +39,15 @@ class Preview:
     more: int = 0  # covered but beyond BULK_LIMIT
     skipped: list[str] = field(default_factory=list)  # selected tickets with nothing to approve, why
 
+    @property
+    def repeats(self) -> list[tuple[str, int]]:
+        """Technicians suggested for more than one of the tickets, with how many."""
+        counts: dict[str, int] = {}
+        for p in self.picks:
+            name = p.decision.recommended.name if p.decision.recommended else ""
+            counts[name] = counts.get(name, 0) + 1
+        return [(name, n) for name, n in counts.items() if n > 1]
+
 
 def parse_confidence(raw: str | None) -> float:
     """A percentage 0..100 (as typed) → 0..1."""

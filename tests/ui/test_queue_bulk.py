@@ -48,6 +48,7 @@ def test_preview_by_confidence_lists_ticket_to_technician_and_changes_nothing(
     for d in three:
         assert f'value="{d.ticket_id}:tech-alice"' in html and f"#{d.ticket.external_id}" in html
     assert "Alice Expert" in html and "Assign 3 tickets" in html
+    assert "Alice Expert is suggested for 3. After the first, each is re-checked" in html
     assert not Ticket.objects.filter(assigned_to__isnull=False).exists()
     above = dispatcher_client.get(PREVIEW, {"min_confidence": 100}, headers=HX).content.decode()
     assert "0 tickets to assign" in above or "Nothing to approve" in above
