@@ -8,6 +8,8 @@ render (and Chart.js draws).
   decisions compared with the ticket's eventual assignee) -> override rate, auto-assign advice
 - SLA at risk / breached for open tickets (a snapshot, not a period)
 - workload fairness: Gini of assignments and hours per technician, after-hours share
+- the imported history (tickets resolved before or outside Switchboard): volume per day,
+  resolution time, resolved per technician; every rate carries its sample size n
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from django.db.models import Count, F, FloatField, Q, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from dispatch.models import Assignment, Decision, DecisionStatus, DispatchSettings, Ticket
+from dispatch.models import Assignment, Decision, DecisionStatus, DispatchSettings, HistoryTicket, Ticket
 from skills.models import AutoAssign, Category, Technician
 
 PERIODS = (7, 30, 90)
@@ -35,6 +37,7 @@ TRUST_MIN_DECISIONS = 20
 DISTRUST_AGREEMENT = 0.75
 CLIMB = 0.10
 RECENT = timedelta(days=7)
+SMALL_N = 5  # a rate on fewer cases is shown faded (with its n): too few to read much into
 
 
 def since(days: int, now: datetime | None = None) -> datetime:
@@ -194,6 +197,15 @@ class Agreement:
         )
 
     @property
+    def confirmed(self) -> int:
+        """The override rate's sample size n: decisions a dispatcher approved or overrode."""
+        return self.approved + self.overridden
+
+    @property
+    def small_sample(self) -> bool:
+        return self.confirmed < SMALL_N
+
+    @property
     def override_rate(self) -> float | None:
         confirmed = self.approved + self.overridden
         return self.overridden / confirmed if confirmed else None
@@ -322,6 +334,51 @@ def sla_snapshot(now: datetime | None = None) -> dict[str, Any]:
     return counts
 
 
+# ---------------------------------------------------------------- imported history
+
+
+def history_resolved(start: datetime, now: datetime) -> dict[str, Any]:
+    """Tickets of the imported history resolved in [start, now]: how many, resolution time
+    (opened -> resolved, hours: median and p90 with n), per day (days in the active zone) and per
+    technician. A desk's past before Switchboard counts too, not only its own decisions. One query."""
+    rows = HistoryTicket.objects.filter(resolved_at__gte=start, resolved_at__lte=now).values_list(
+        "opened_at", "resolved_at", "resolved_by__name"
+    )
+    hours: list[float] = []
+    by_day: dict[str, list[float]] = {}
+    by_tech: dict[str, list[float]] = {}
+    for opened_at, resolved_at, name in rows:
+        assert resolved_at is not None  # NULLs never match resolved_at__gte
+        value = max(0.0, (resolved_at - opened_at).total_seconds() / 3600)
+        hours.append(value)
+        by_day.setdefault(timezone.localtime(resolved_at).date().isoformat(), []).append(value)
+        if name:
+            by_tech.setdefault(name, []).append(value)
+    return {
+        "count": len(hours),
+        "median_hours": _round(statistics.median(hours)) if hours else None,
+        "p90_hours": _round(percentile(hours, 0.9)),
+        "per_day": [
+            {"day": day, "resolved": len(vals), "median_hours": _round(statistics.median(vals))}
+            for day, vals in sorted(by_day.items())
+        ],
+        "per_tech": {
+            name: {"resolved": len(vals), "median_hours": _round(statistics.median(vals))}
+            for name, vals in by_tech.items()
+        },
+    }
+
+
+def with_history(per_tech: list[dict[str, Any]], history: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per-technician rows with the history's resolved count and median resolution hours."""
+    found = history["per_tech"]
+    return [
+        {**r, "resolved": found.get(r["name"], {}).get("resolved", 0),
+         "median_hours": found.get(r["name"], {}).get("median_hours")}
+        for r in per_tech
+    ]  # fmt: skip
+
+
 # ---------------------------------------------------------------- the page
 
 
@@ -330,10 +387,12 @@ def metrics_summary(days: int, now: datetime | None = None) -> dict[str, Any]:
     start = since(days, now)
     per_tech = assignments_per_technician(start)
     agreement = sorted(category_agreement(start, now).values(), key=lambda a: -a.volume)
+    history = history_resolved(start, now)
     return {
         "days": days,
         "start": start,
-        "per_tech": per_tech,
+        "history": history,
+        "per_tech": with_history(per_tech, history),
         "fairness": fairness(start, per_tech),
         "dispatch": time_to_dispatch(start),
         "agreement": agreement,
@@ -353,14 +412,22 @@ def chart_data(summary: dict[str, Any]) -> dict[str, Any]:
             "labels": [r["name"] for r in summary["per_tech"]],
             "assignments": [r["assignments"] for r in summary["per_tech"]],
             "hours": [r["hours"] for r in summary["per_tech"]],
+            "resolved": [r.get("resolved", 0) for r in summary["per_tech"]],
         },
         "dispatch": {
             "labels": [d for d, _ in summary["dispatch"]["by_day"]],
             "median": [m for _, m in summary["dispatch"]["by_day"]],
         },
         "override": {
-            "labels": [a.category for a in with_rate],
+            "labels": [f"{a.category} (n={a.confirmed})" for a in with_rate],
             "rate": [round(100 * (a.override_rate or 0), 1) for a in with_rate],
+            "n": [a.confirmed for a in with_rate],
+            "small_n": SMALL_N,
+        },
+        "history": {
+            "labels": [r["day"] for r in summary.get("history", {}).get("per_day", [])],
+            "resolved": [r["resolved"] for r in summary.get("history", {}).get("per_day", [])],
+            "median_hours": [r["median_hours"] for r in summary.get("history", {}).get("per_day", [])],
         },
         "sla": {
             "labels": ["Breached", "At risk", "On track", "No SLA"],

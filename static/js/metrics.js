@@ -27,6 +27,7 @@
       datasets: [
         { label: "Assignments", data: data.per_tech.assignments, backgroundColor: colors.primary },
         { label: "Estimated hours", data: data.per_tech.hours, backgroundColor: v("--c-workload", "#f59e0b") },
+        { label: "Resolved (history)", data: data.per_tech.resolved, backgroundColor: colors.secondary },
       ],
     },
     options: { indexAxis: "y", scales: { x: { beginAtZero: true }, y: { ticks: { autoSkip: false } } } },
@@ -38,10 +39,35 @@
     options: { scales: { y: { beginAtZero: true } }, plugins: { legend: { display: false } } },
   });
 
+  // Each bar carries its n; bars on fewer than small_n decisions are faded (too few to read much into).
   make("chart-override", {
     type: "bar",
-    data: { labels: data.override.labels, datasets: [{ label: "Override rate %", data: data.override.rate, backgroundColor: colors.warn }] },
-    options: { indexAxis: "y", scales: { x: { beginAtZero: true, max: 100 }, y: { ticks: { autoSkip: false, font: { size: 11 } } } }, plugins: { legend: { display: false } } },
+    data: {
+      labels: data.override.labels,
+      datasets: [{
+        label: "Override rate %", data: data.override.rate,
+        backgroundColor: data.override.n.map(function (n) { return n < data.override.small_n ? colors.warn + "40" : colors.warn; }),
+      }],
+    },
+    options: {
+      indexAxis: "y", scales: { x: { beginAtZero: true, max: 100 }, y: { ticks: { autoSkip: false, font: { size: 11 } } } },
+      plugins: {
+        legend: { display: false },
+        tooltip: { callbacks: { label: function (ctx) { return ctx.parsed.x + "% (n=" + data.override.n[ctx.dataIndex] + ")"; } } },
+      },
+    },
+  });
+
+  make("chart-history", {
+    type: "bar",
+    data: {
+      labels: data.history.labels,
+      datasets: [
+        { type: "bar", label: "Resolved", data: data.history.resolved, backgroundColor: colors.secondary, yAxisID: "y" },
+        { type: "line", label: "Median resolution (h)", data: data.history.median_hours, borderColor: colors.warn, backgroundColor: colors.warn, tension: 0.2, yAxisID: "h" },
+      ],
+    },
+    options: { scales: { y: { beginAtZero: true, position: "left" }, h: { beginAtZero: true, position: "right", grid: { drawOnChartArea: false } } } },
   });
 
   make("chart-sla", {
