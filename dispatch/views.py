@@ -11,9 +11,11 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import HttpResponse, HttpResponseRedirect
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 from django_tables2 import RequestConfig
@@ -50,10 +52,13 @@ def _queue_context(request: HtmxHttpRequest) -> dict[str, Any]:
     table = QueueTable(filterset.qs)
     RequestConfig(request, paginate={"per_page": selectors.QUEUE_LIMIT, "page": 1}).configure(table)
     rows = table.page.object_list
-    stale = selectors.mark_stale(selectors.attach_decisions([row.record for row in rows]))
+    records = selectors.attach_decisions([row.record for row in rows])
+    stale = selectors.mark_stale(records)
     if stale:
         freshness.rerank_pending()
+    colspan = table.prepare_rows(records, csrf_input=_csrf_input(request), preserve=True)
     return {
+        "colspan": colspan,
         "filter": filterset,
         "table": table,
         "rows": rows,
@@ -85,11 +90,17 @@ def board(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, "dispatch/queue_board_page.html", context)
 
 
-def _row_context(ticket_id: int, **extra: Any) -> dict[str, Any]:
+def _csrf_input(request: HtmxHttpRequest) -> str:
+    """The hidden CSRF field the rows' plain forms carry (once per page, not a tag per row)."""
+    return str(format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request)))
+
+
+def _row_context(ticket_id: int, request: HtmxHttpRequest, **extra: Any) -> dict[str, Any]:
     ticket = selectors.attach_decisions([selectors.queue_row_ticket(ticket_id)])[0]
     selectors.mark_stale([ticket])
     table = QueueTable([ticket], orderable=False)
-    return {"table": table, "row": table.rows[0], **extra}
+    colspan = table.prepare_rows([ticket], csrf_input=_csrf_input(request), preserve=False, detail=bool(extra.get("detail")))
+    return {"table": table, "row": table.rows[0], "colspan": colspan, **extra}
 
 
 def _detail_context(ticket: Ticket, decision: Decision | None, **extra: Any) -> dict[str, Any]:
@@ -195,7 +206,7 @@ def ticket_rerank(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
     if obj.assigned_to_id is None:
         services.decision_create(ticket=obj, mode="suggest", initiated_by=str(request.user))
     if request.htmx and request.htmx.target == f"t-{obj.pk}":
-        return render(request, f"{QUEUE_TEMPLATE}#ticket", _open_row_context(obj.pk))
+        return render(request, f"{QUEUE_TEMPLATE}#ticket", _open_row_context(obj.pk, request))
     if request.htmx:
         return render(
             request, f"{QUEUE_TEMPLATE}#detail", _detail_context(obj, services.latest_decision(obj))
@@ -203,11 +214,11 @@ def ticket_rerank(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
     return redirect("dispatch:ticket", ticket_id=ticket_id)
 
 
-def _open_row_context(ticket_id: int, **extra: Any) -> dict[str, Any]:
+def _open_row_context(ticket_id: int, request: HtmxHttpRequest, **extra: Any) -> dict[str, Any]:
     """A queue row re-rendered with its candidates open."""
     fresh = selectors.ticket_queryset_for_page().get(pk=ticket_id)
     context = _detail_context(fresh, services.latest_decision(fresh), **extra)
-    return _row_context(ticket_id, **context, detail=True)
+    return _row_context(ticket_id, request, **context, detail=True)
 
 
 @dispatcher_required
@@ -242,7 +253,7 @@ def ticket_assign(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
     if not request.htmx:
         messages.success(request, text)
         return redirect("dispatch:queue")
-    response = render(request, f"{QUEUE_TEMPLATE}#ticket", _row_context(obj.pk, row_notice=text))
+    response = render(request, f"{QUEUE_TEMPLATE}#ticket", _row_context(obj.pk, request, row_notice=text))
     return trigger_client_event(
         response,
         "ticketAssigned",
@@ -303,10 +314,10 @@ def _assign_failed(
     extra: dict[str, Any] = {"row_error": message}
     if status == 422 or reason_code:
         extra = _open_row_context(
-            obj.pk, form_error=message, chosen=chosen, reason_text=reason_text, unavailable=unavailable, row_error=message
+            obj.pk, request, form_error=message, chosen=chosen, reason_text=reason_text, unavailable=unavailable, row_error=message
         )
     else:
-        extra = _row_context(obj.pk, **extra)
+        extra = _row_context(obj.pk, request, **extra)
     response = render(request, f"{QUEUE_TEMPLATE}#ticket", extra, status=status)
     return trigger_client_event(
         response,
