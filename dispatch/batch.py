@@ -17,7 +17,7 @@ from dispatch.freshness import same_advice
 from dispatch.models import Decision, DecisionStatus, Ticket
 from dispatch.selectors import attach_decisions, current_decision_id
 from dispatch.services import AssignmentConflict, decision_store, resolve_mode
-from dispatch.snapshot import tech_facts
+from dispatch.snapshot import table_for, tech_facts
 
 
 def _unchanged(previous: Decision | None, ranking: Any, mode: str | None, ticket: Ticket) -> bool:
@@ -49,7 +49,7 @@ def batch_dispatch(
     snap = tech_facts(now)
     techs = snap.techs
     facts = [ticket_facts(t) for t in tickets]
-    rankings = engine.rank_batch(facts, techs, policy, optimise=optimise)
+    rankings = engine.rank_batch(facts, techs, policy, optimise=optimise, table=table_for(snap))
     by_id = {t.external_id: (t, f) for t, f in zip(tickets, facts, strict=True)}
     results: list[dict[str, Any]] = []
     rechecked: list[int] = []  # kept decisions, now known to hold on this version of the facts

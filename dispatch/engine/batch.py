@@ -24,17 +24,31 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from . import explain
 from .availability import aware
 from .factors import add_load, capacity_of, load_increment, priority_rank, sla_urgency, workload_factor
-from .ranking import Evaluation, best_eligible, decide, disabled_ranking, evaluate
+from .ranking import Evaluation, best_eligible, decide, disabled_ranking, evaluate, new_evaluation
 from .strategies import compose
 from .types import FACTORS, Policy, Ranking, TechFacts, TicketFacts, Workload
+from .vector import (
+    Loads,
+    TechTable,
+    compose_scores,
+    needs_reference,
+    pyround,
+    rank_at,
+    score,
+    workload_values,
+)
+
+K = TypeVar("K", bound=Hashable)
 
 PENALTY_PREFERENCE_STEP = 200.0  # customer_preference: preferred, then account technicians first
 PENALTY_OVERFLOW = 1_000.0
@@ -66,9 +80,17 @@ def batch_total_score(rankings: Sequence[Ranking]) -> float:
 
 
 def rank_batch(
-    tickets: Sequence[TicketFacts], techs: Sequence[TechFacts], policy: Policy, optimise: bool = True
+    tickets: Sequence[TicketFacts],
+    techs: Sequence[TechFacts],
+    policy: Policy,
+    optimise: bool = True,
+    table: TechTable | None = None,
 ) -> list[Ranking]:
-    """One Ranking per ticket, in the order given (see the module docstring for the method)."""
+    """One Ranking per ticket, in the order given (see the module docstring for the method).
+
+    `table` (a vector.TechTable of `techs`): the same result computed with numpy, the cost matrix
+    filled as arrays and reasons written only for the shown candidates (vectorized.py, below);
+    without it every ticket is evaluated one by one (the reference it is tested against)."""
     if not tickets:
         return []
     if not policy.dispatching_enabled:
@@ -76,6 +98,10 @@ def rank_batch(
     unique = list({t.id: t for t in reversed(techs)}.values())[::-1]  # first of each id wins
     order = urgency_order(tickets, policy.now)
     inc = load_increment(list(tickets))
+    if table is not None and table.ids == [t.id for t in unique]:
+        if optimise and policy.strategy != "round_robin":
+            return _optimal_vector(tickets, table, policy, order, inc)
+        return _greedy_vector(tickets, table, policy, order, inc)
     if optimise and policy.strategy != "round_robin":
         return _optimal(tickets, unique, policy, order, inc)
     return _greedy(tickets, unique, policy, order, inc)
@@ -127,12 +153,27 @@ def _allowed(ev: Evaluation) -> dict[str, float]:
     return normal if rule.unless_unavailable else {}
 
 
-def _augment(row: int, adj: list[list[str]], room: dict[str, int], holders: dict[str, list[int]]) -> bool:
-    """Add `row` to the matching via a shortest augmenting path over technicians (BFS)."""
-    parent: dict[str, tuple[int, str | None]] = {}
-    queue: deque[str] = deque()
+def _augment(
+    row: int,
+    adj: Sequence[Sequence[K]],
+    room: Mapping[K, int],
+    holders: dict[K, list[int]],
+    dead: set[K] | None = None,
+) -> bool:
+    """Add `row` to the matching via a shortest augmenting path over technicians (BFS).
+
+    `dead` (kept across calls): technicians a failed search reached. They are full and every
+    ticket they hold can only move among them, and a later augmenting path cannot pass through
+    them (it would have to end on a free slot among them), so the matching there never changes
+    again and no later search needs to enter them."""
+    for tid in adj[row]:  # a free slot right away: the common case, no search
+        if len(holders[tid]) < room[tid]:
+            holders[tid].append(row)
+            return True
+    parent: dict[K, tuple[int, K | None]] = {}
+    queue: deque[K] = deque()
     for tid in adj[row]:
-        if tid not in parent:
+        if tid not in parent and (dead is None or tid not in dead):
             parent[tid] = (row, None)
             queue.append(tid)
     while queue:
@@ -147,9 +188,11 @@ def _augment(row: int, adj: list[list[str]], room: dict[str, int], holders: dict
                 tid = prev
         for r in holders[tid]:
             for nxt in adj[r]:
-                if nxt not in parent:
+                if nxt not in parent and (dead is None or nxt not in dead):
                     parent[nxt] = (r, tid)
                     queue.append(nxt)
+    if dead is not None:
+        dead.update(parent)
     return False
 
 
@@ -174,15 +217,16 @@ def _columns(
 ) -> list[tuple[str, int]]:
     """Slots: (tech id, k) for the k-th further ticket. Normal slots up to the remaining capacity;
     overflow slots for rows that may overflow, enough for every row that needs one plus every row
-    a technician is qualified for (qualified-past-capacity ranks above below-threshold, as in rank)."""
+    a technician is qualified for (qualified-past-capacity ranks above below-threshold, as in rank).
+    No technician gets more slots of either kind than there are rows that may go to them."""
     cols: list[tuple[str, int]] = []
     for tid in room:
         users = [i for i in rows if tid in allowed[i]]
         if not users:
             continue
         over = len(extra) + sum(1 for i in users if overflow_ok[i] and evs[i].by_id[tid].skill_ok)
-        cols.extend((tid, k) for k in range(min(room[tid], len(rows))))
-        cols.extend((tid, k) for k in range(room[tid], room[tid] + min(over, len(rows))))
+        cols.extend((tid, k) for k in range(min(room[tid], len(users))))
+        cols.extend((tid, k) for k in range(room[tid], room[tid] + min(over, len(users))))
     return cols
 
 
@@ -272,10 +316,177 @@ def _rankings(
             best = target if target is not None and target.tier is not None else best
         note = ""
         if best is not None and best.tech_id != chosen:
-            score = ev.by_id[chosen].score
-            note = (
-                f"Batch optimiser chose {chosen} ({score:g}) over {best.tech_id} ({best.score:g}) "
-                f"to maximise the total score across {n_rows} tickets"
-            )
+            note = explain.batch_note(chosen, ev.by_id[chosen].score, best.tech_id, best.score, n_rows)
         out.append(decide(ev, forced=chosen, batch_note=note))
     return out
+
+
+# ---------------------------------------------------------------- the vectorized batch
+
+
+def _greedy_vector(
+    tickets: Sequence[TicketFacts], table: TechTable, policy: Policy, order: list[int], inc: Workload
+) -> list[Ranking]:
+    """_greedy over a TechTable: each ticket ranked at the loads the earlier ones left."""
+    counts = np.zeros(table.n, dtype=np.int64)
+    has_last, last_ts = table.has_last.copy(), table.last_ts.copy()
+    last_at: dict[int, datetime] = {}
+    now = aware(policy.now)
+    out: list[Ranking | None] = [None] * len(tickets)
+    for n, i in enumerate(order):
+        loads = _loads(table, inc, counts, has_last, last_ts, last_at)
+        ranking = rank_at(tickets[i], table, policy, loads)
+        if ranking.selected is not None:
+            t = table.index[ranking.selected]
+            counts[t] += 1
+            at = last_at[t] = now + timedelta(microseconds=n + 1)  # most recent last, for the rotation
+            has_last[t], last_ts[t] = True, at.timestamp()
+        out[i] = ranking
+    return [r for r in out if r is not None]
+
+
+def _loads(
+    table: TechTable,
+    inc: Workload,
+    counts: np.ndarray,
+    has_last: np.ndarray | None = None,
+    last_ts: np.ndarray | None = None,
+    last_at: dict[int, datetime] | None = None,
+) -> Loads:
+    """The snapshot's workloads plus `counts` batch tickets each (add_load's float operations)."""
+    return Loads(
+        table,
+        table.active_tickets + inc.active_tickets * counts,
+        table.estimated_hours + inc.estimated_hours * counts,
+        table.weighted_hours + inc.weighted_hours * counts,
+        has_last, last_ts, last_at,
+    )  # fmt: skip
+
+
+class _Rows:
+    """Per ticket x technician arrays of the cost matrix's inputs: may take it (ignoring capacity),
+    the penalty, the skill threshold, and the score's parts that do not depend on the slot."""
+
+    def __init__(self, r: int, n: int) -> None:
+        self.allowed = np.zeros((r, n), dtype=bool)
+        self.pen = np.zeros((r, n))
+        self.skill_ok = np.zeros((r, n), dtype=bool)
+        self.head = np.zeros((r, n))  # skill + availability points (the additions before workload's)
+        self.p3 = np.zeros((r, n))  # performance points
+        self.p4 = np.zeros((r, n))  # customer preference points
+        self.bonus = np.zeros((r, n))
+        self.w_workload = np.zeros(r)
+        self.overflow_ok = np.zeros(r, dtype=bool)
+
+
+def _batch_rows(tickets: Sequence[TicketFacts], table: TechTable, policy: Policy) -> _Rows:
+    rows = _Rows(len(tickets), table.n)
+    step = PENALTY_PREFERENCE_STEP if policy.strategy == "customer_preference" else 0.0
+    for r, ticket in enumerate(tickets):
+        ev = new_evaluation(ticket, policy, None)
+        rows.w_workload[r] = ev.weight_list[FACTORS.index("workload")]
+        rows.overflow_ok[r] = policy.override_workload_limit or ev.overflow_allowed
+        if needs_reference(ticket, table, ev):
+            _reference_row(rows, r, evaluate(ticket, table.techs, policy), table)
+            continue
+        sc = score(ticket, table, policy, None, ev)
+        rows.allowed[r] = sc.hard_ok & sc.ok & (sc.skill_ok | ev.force)
+        rows.skill_ok[r] = sc.skill_ok
+        rows.pen[r] = np.where(sc.skill_ok, 0.0, PENALTY_UNQUALIFIED) + step * sc.pref_rank
+        p = sc.points
+        rows.head[r] = (np.zeros(table.n) + p[0]) + p[1]
+        rows.p3[r], rows.p4[r], rows.bonus[r] = p[3], p[4], sc.bonus
+    return rows
+
+
+def _reference_row(rows: _Rows, r: int, ev: Evaluation, table: TechTable) -> None:
+    """A ticket the vectorized path hands to the reference (assign_to, breached): its row from
+    the one-by-one evaluation and _allowed."""
+    for tid, pen in _allowed(ev).items():
+        i = table.index[tid]
+        d = ev.by_id[tid]
+        pts = [round(d.values[f] * w * 100, 1) for f, w in zip(FACTORS, ev.weight_list, strict=True)]
+        rows.allowed[r, i] = True
+        rows.pen[r, i] = pen
+        rows.head[r, i] = (0 + pts[0]) + pts[1]
+        rows.p3[r, i], rows.p4[r, i], rows.bonus[r, i] = pts[3], pts[4], d.bonus
+    for d in ev.drafts:
+        rows.skill_ok[r, table.index[d.tech_id]] = d.skill_ok
+
+
+def _optimal_vector(
+    tickets: Sequence[TicketFacts], table: TechTable, policy: Policy, order: list[int], inc: Workload
+) -> list[Ranking]:
+    """_optimal with the cost matrix filled as arrays (the same floats, so the same optimum)."""
+    n = table.n
+    rows_in = _batch_rows(tickets, table, policy)
+    capacity = np.maximum(1, np.where(table.own_capacity > 0, table.own_capacity, policy.max_tickets_per_technician))
+    room_arr = np.maximum(0, capacity - table.active_tickets)
+    room = {t: int(room_arr[t]) for t in range(n)}
+    allowed_idx = [np.flatnonzero(rows_in.allowed[r]) for r in range(len(tickets))]
+    adj = [[int(t) for t in allowed_idx[r] if room_arr[t] > 0] for r in range(len(tickets))]
+    holders: dict[int, list[int]] = {t: [] for t in range(n)}
+    dead: set[int] = set()
+    kept = [i for i in order if adj[i] and _augment(i, adj, room, holders, dead)]
+    kept_set = set(kept)
+    extra = [i for i in order if i not in kept_set and rows_in.overflow_ok[i] and len(allowed_idx[i])]
+    rows = kept + extra
+    R = np.array(rows, dtype=np.int64)
+
+    # Columns (_columns): each technician's normal slots, then its overflow slots.
+    sub_allowed = rows_in.allowed[R]
+    users = sub_allowed.sum(axis=0)
+    over = len(extra) + (sub_allowed & rows_in.overflow_ok[R][:, None] & rows_in.skill_ok[R]).sum(axis=0)
+    ct_parts: list[np.ndarray] = []
+    ck_parts: list[np.ndarray] = []
+    for used in map(int, np.flatnonzero(users)):
+        normal = np.arange(min(room[used], int(users[used])))
+        spill = np.arange(room[used], room[used] + min(int(over[used]), int(users[used])))
+        ks = np.concatenate((normal, spill))
+        ct_parts.append(np.full(len(ks), used, dtype=np.int64))
+        ck_parts.append(ks)
+    ct = np.concatenate(ct_parts) if ct_parts else np.zeros(0, dtype=np.int64)
+    ck = np.concatenate(ck_parts) if ck_parts else np.zeros(0, dtype=np.int64)
+    slot: dict[int, tuple[int, int]] = {}
+    if len(rows) and len(ct):
+        wl = workload_values(
+            table, policy, table.active_tickets[ct] + inc.active_tickets * ck,
+            table.estimated_hours[ct] + inc.estimated_hours * ck, table.weighted_hours[ct] + inc.weighted_hours * ck,
+            capacity=capacity[ct],
+        )  # fmt: skip
+        p2 = pyround((wl[None, :] * rows_in.w_workload[R][:, None]) * 100, 1)
+        grid = np.ix_(R, ct)
+        points = [rows_in.head[grid], p2, rows_in.p3[grid], rows_in.p4[grid]]
+        scores = compose_scores(points, rows_in.bonus[grid], start=False)
+        overflow = ck >= room_arr[ct]
+        extra_pen = np.where(overflow & (not policy.override_workload_limit), PENALTY_OVERFLOW, 0.0)
+        cost = (rows_in.pen[grid] + extra_pen[None, :]) - scores
+        forbidden = ~sub_allowed[:, ct] | (overflow[None, :] & ~rows_in.overflow_ok[R][:, None])
+        cost[forbidden] = FORBIDDEN
+        assigned: dict[int, tuple[int, int]] = {}
+        for r, c in zip(*linear_sum_assignment(cost), strict=True):
+            if cost[r, c] < FORBIDDEN / 2:
+                assigned[rows[r]] = (int(ct[c]), int(ck[c]))
+        # Compact each technician's slots (0, 1, 2, ...): a lower slot can only raise the score.
+        per_tech: dict[int, list[int]] = {}
+        for i in sorted(assigned, key=lambda i: assigned[i][1]):
+            per_tech.setdefault(assigned[i][0], []).append(i)
+        slot = {i: (t, k) for t, its in per_tech.items() for k, i in enumerate(its)}
+
+    # Explain each ticket as the queue looked at its turn (_rankings).
+    out: list[Ranking | None] = [None] * len(tickets)
+    counts = np.zeros(n, dtype=np.int64)
+    for i in order:
+        if i not in slot:
+            continue
+        t, k = slot[i]
+        mult = counts.copy()
+        mult[t] = k
+        out[i] = rank_at(tickets[i], table, policy, _loads(table, inc, mult), forced=table.ids[t], batch_rows=len(rows))
+        counts[t] += 1
+    if len(slot) < len(tickets):
+        full = _loads(table, inc, counts)
+        for i in range(len(tickets)):
+            if out[i] is None:
+                out[i] = rank_at(tickets[i], table, policy, full, batch_full=True)
+    return [r for r in out if r is not None]

@@ -206,6 +206,14 @@ def not_selected(d: Draft, c: Draft | None, ev: Evaluation, error: str | None, b
     return _cap(" and ".join(phrases))
 
 
+def batch_note(chosen: str, chosen_score: float, best: str, best_score: float, rows: int) -> str:
+    """Why the batch optimiser's choice is not the ticket's own best candidate."""
+    return (
+        f"Batch optimiser chose {chosen} ({chosen_score:g}) over {best} ({best_score:g}) "
+        f"to maximise the total score across {rows} tickets"
+    )
+
+
 def confidence(top: Draft, runner_up: Draft | None, skills_required: bool) -> tuple[str, float]:
     """(high | medium | low, value 0..1).
 
@@ -240,7 +248,7 @@ def error_message(code: str, ev: Evaluation) -> str:
         best = max(d.skill.pct for d in pool)
         return f"No available technician reaches the {thr}% skill match threshold (best {best:.0f}%)"
     if code == "ALL_TECHNICIANS_AT_CAPACITY":
-        n = sum(1 for d in pool if d.at_capacity)
+        n = ev.tally("busy")
         return f"All {n} available qualified technicians are at capacity" if n > 1 else ERROR_MESSAGES[code]
     if code == "SLA_ALREADY_BREACHED" and ev.ticket.sla_due:
         hours = (ev.now - ev.ticket.sla_due).total_seconds() / 3600
@@ -259,7 +267,7 @@ def blocking_factors(code: str, ev: Evaluation, assign_outcome: str) -> tuple[Bl
     if code == "TECHNICIAN_UNAVAILABLE":
         return (BlockingFactor("technician", assign_outcome),)
     # Held for a qualified technician (force scope) while someone unqualified is in: say who is next.
-    someone_in = any(d.hard_ok and d.available for d in drafts)
+    someone_in = ev.tally("in") > 0
     held = (BlockingFactor("force_scope", held_reason(ev)),) if ev.held and someone_in else ()
     if code == "BUSINESS_HOURS_RESTRICTION":
         bh = policy.business_hours
@@ -271,8 +279,8 @@ def blocking_factors(code: str, ev: Evaluation, assign_outcome: str) -> tuple[Bl
             *held,
         )
     if code == "ALL_TECHNICIANS_AT_CAPACITY":
-        busy = [d for d in drafts if d.hard_ok and d.available and d.at_capacity]
-        return (BlockingFactor("capacity", f"All {techs(len(busy))} available who qualify are at capacity"),)
+        busy = ev.tally("busy")
+        return (BlockingFactor("capacity", f"All {techs(busy)} available who qualify are at capacity"),)
     if code == "SKILL_MATCH_BELOW_THRESHOLD":
         pool = [d for d in drafts if d.hard_ok and d.available]
         missing: dict[str, int] = {}
@@ -344,7 +352,7 @@ def recommended_actions(code: str, ev: Evaluation) -> tuple[str, ...]:
         actions[1] = f"Lower skill_match_threshold (currently {ev.policy.skill_match_threshold}%)"
         if ev.held:
             actions[0] = HELD_ACTION
-    elif ev.held and any(d.hard_ok and d.available for d in ev.drafts):  # waiting while the qualified are away
+    elif ev.held and ev.tally("in"):  # waiting while the qualified are away
         actions.insert(0, HELD_ACTION)
     return tuple(actions)
 

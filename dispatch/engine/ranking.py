@@ -97,7 +97,7 @@ class Evaluation:
     weight_list: tuple[float, ...] = ()  # effective weights in FACTORS order
     force: bool = True  # may this ticket go below the skill threshold (forces_below_threshold)
     # Counts over every technician when `drafts` holds only some (the vectorized path): keys
-    # "min_seniority" (blocked by it) and "busy" (available, hard filters passed, at capacity).
+    # "min_seniority" (blocked by it), "in" (available, hard filters passed) and "busy" (those at capacity).
     tallies: dict[str, int] | None = None
 
     def tally(self, name: str) -> int:
@@ -105,6 +105,8 @@ class Evaluation:
             return self.tallies[name]
         if name == "min_seniority":
             return sum(1 for d in self.drafts if "min_seniority" in d.blocked)
+        if name == "in":  # hard filters passed and available
+            return sum(1 for d in self.drafts if d.hard_ok and d.available)
         return sum(1 for d in self.drafts if d.hard_ok and d.available and d.at_capacity)
 
     @property
@@ -138,17 +140,23 @@ def _hard_filters(tech: TechFacts, ev: Evaluation, language: str | None) -> list
 
 
 def _assess(
-    tech: TechFacts, ev: Evaluation, load: Workload, last: datetime | None, language: str | None
+    tech: TechFacts,
+    ev: Evaluation,
+    load: Workload,
+    last: datetime | None,
+    language: str | None,
+    skill: SkillAssessment | None = None,
 ) -> Draft:
     """Hard filters, availability and the raw factors for one technician (skill value and score
-    come later, once it is known whether a junior/mid qualifies)."""
+    come later, once it is known whether a junior/mid qualifies). `skill`: assess_skills for this
+    technician and ticket when the caller already has it (the vectorized path memoizes it)."""
     ticket, policy, fx, now = ev.ticket, ev.policy, ev.effects, ev.now
     ok, status, next_at = _status(tech, ev)
     blocked = _hard_filters(tech, ev, language)
     hard_ok = not blocked
     if not ok and tech.active:
         blocked.append("business_hours" if status == "outside_business_hours" else "availability")
-    skill = assess_skills(ticket, tech, ev.required)
+    skill = assess_skills(ticket, tech, ev.required) if skill is None else skill
     capacity = capacity_of(tech, policy)
     values: dict[str, float] = {}
     reasons: dict[str, str] = {}

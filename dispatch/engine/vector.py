@@ -34,6 +34,7 @@ from .factors import (
     OFF_SHIFT_MAX,
     ON_CALL_VALUE,
     SENIOR_ON_EASY_WORK,
+    SkillAssessment,
     assess_skills,
     customer_preference_factor,
     demanding,
@@ -47,6 +48,7 @@ from .ranking import (
     _assess,
     _candidate,
     _finish,
+    best_eligible,
     decide,
     disabled_ranking,
     evaluate,
@@ -54,23 +56,37 @@ from .ranking import (
 )
 from .rules import rules_applied
 from .strategies import ORDERINGS, performance_focus
-from .types import SENIORITIES, Policy, Ranking, TechFacts, TicketFacts
+from .types import SENIORITIES, Policy, Ranking, TechFacts, TicketFacts, Workload
 
 STATUS_AVAILABLE, STATUS_ON_CALL = "available", "on_call"
 _MEMO_LIMIT = 4096
 
 
+_EXACT = np.finfo(np.longdouble).nmant >= 63  # x87 extended: x * 10 or x * 100 of a double is exact
+
+
 def pyround(x: np.ndarray, digits: int) -> np.ndarray:
     """Python's round(x, digits), element-wise and exactly: numpy's rounding differs from Python's
-    correctly rounded one only next to a half, and those few are rounded by Python."""
+    correctly rounded one only next to a half. There the exact product x * 10**digits (exact in
+    extended precision for digits <= 2) says on which side of the half x lies, and a true tie
+    rounds to even, as Python's round does on the exact value."""
     scale = 10.0**digits
     y = x * scale
     out = np.rint(y) / scale
     frac = y - np.floor(y)
     near = np.abs(frac - 0.5) < 1e-6
     if near.any():
-        for i in np.flatnonzero(near):
-            out[i] = round(float(x[i]), digits)
+        flat_out, flat_x = out.reshape(-1), np.asarray(x, dtype=float).reshape(-1)  # views: out is fresh
+        idx = np.flatnonzero(near)
+        if _EXACT and digits <= 2:
+            exact = flat_x[idx].astype(np.longdouble) * np.longdouble(10**digits)
+            low = np.floor(exact)
+            half = exact - low  # exact too: both are within the same binade
+            up = (half > 0.5) | ((half == 0.5) & (np.fmod(low, 2) != 0))
+            flat_out[idx] = (low + up).astype(float) / scale
+        else:
+            for i in idx:
+                flat_out[i] = round(float(flat_x[i]), digits)
     return out
 
 
@@ -111,6 +127,7 @@ class TechTable:
         )
         self.odd_instants = sorted({at for t in self.techs for at in _boundaries(t) if at.second or at.microsecond})
         self._memo: dict[tuple, Any] = {}
+        self._positions: dict[str, list[int]] = {}
 
     def memo(self, key: tuple, build: Callable[[], Any]) -> Any:
         found = self._memo.get(key)
@@ -122,9 +139,25 @@ class TechTable:
 
     # ------------------------------------------------------------ per kind of ticket
 
-    def skill_pct(self, ticket: TicketFacts, required: tuple[str, ...]) -> np.ndarray:
+    def positions(self, tech_id: str) -> list[int]:
+        """Every index holding this id (ids are unique in production; tests draw duplicates)."""
+        found = self._positions.get(tech_id)
+        if found is None:
+            found = self._positions[tech_id] = [i for i, t in enumerate(self.ids) if t == tech_id]
+        return found
+
+    def skills(self, ticket: TicketFacts, required: tuple[str, ...]) -> tuple[list[SkillAssessment], np.ndarray]:
+        """(each technician's assessment, their skill match %) for this kind of ticket."""
         key = ("skill", required, ticket.category, ticket.board)
-        return self.memo(key, lambda: np.array([assess_skills(ticket, t, required).pct for t in self.techs]))
+
+        def build() -> tuple[list[SkillAssessment], np.ndarray]:
+            found = [assess_skills(ticket, t, required) for t in self.techs]
+            return found, np.array([a.pct for a in found])
+
+        return self.memo(key, build)
+
+    def skill_pct(self, ticket: TicketFacts, required: tuple[str, ...]) -> np.ndarray:
+        return self.skills(ticket, required)[1]
 
     def performance(self, ticket: TicketFacts, focus: str) -> np.ndarray:
         key = ("performance", ticket.category, focus)
@@ -188,21 +221,27 @@ class TechTable:
 
     # ------------------------------------------------------------ per minute
 
-    def status(self, now: datetime, bh_closed: bool) -> tuple[list[str], np.ndarray, list[datetime | None]]:
-        """(status per technician, available, next available) as ranking._status computes them.
-        Memoized per minute when every rota boundary is on a whole minute (then nothing can change
-        inside one)."""
+    def status(self, now: datetime, bh_closed: bool) -> tuple[list[str], np.ndarray, list[datetime | None], np.ndarray]:
+        """(status per technician, available, next available, availability value before travel)
+        as ranking._status and factors.availability_factor compute them. Memoized per minute when
+        every rota boundary is on a whole minute (then nothing can change inside one)."""
 
-        def build() -> tuple[list[str], np.ndarray, list[datetime | None]]:
+        def build() -> tuple[list[str], np.ndarray, list[datetime | None], np.ndarray]:
             statuses: list[str] = []
             oks: list[bool] = []
             nexts: list[datetime | None] = []
+            values: list[float] = []
             for tech in self.techs:
                 ok, status, next_at = work_status(tech, now, bh_closed)
                 statuses.append(status)
                 oks.append(ok)
                 nexts.append(next_at)
-            return statuses, np.array(oks, dtype=bool), nexts
+                value = 1.0 if status == STATUS_AVAILABLE else ON_CALL_VALUE if status == STATUS_ON_CALL else 0.0
+                if status == "off_shift" and next_at is not None:
+                    hours = (next_at - now).total_seconds() / 3600
+                    value = OFF_SHIFT_MAX * min(1.0, max(0.0, 1 - hours / OFF_SHIFT_DECAY_HOURS))
+                values.append(value)
+            return statuses, np.array(oks, dtype=bool), nexts, np.array(values)
 
         if not self.shifts_aligned:
             return build()
@@ -216,13 +255,133 @@ def _boundaries(tech: TechFacts) -> list[datetime]:
     return [aware(at) for iv in (*tech.time_off, *tech.on_call) for at in (iv.start, iv.end)]
 
 
-def _reference(ticket: TicketFacts, table: TechTable, policy: Policy, strategy: str | None) -> Ranking:
-    return decide(evaluate(ticket, table.techs, policy, strategy))
+class Loads:
+    """Workloads (and, for the rotation, last assignments) that differ from the snapshot's: the
+    batch's view of the queue at a ticket's turn. Arrays over the table's technicians; `last_at`
+    maps the index of a technician the batch assigned to the instant it counts as assigned."""
+
+    __slots__ = ("active", "estimated", "weighted", "has_last", "last_ts", "last_at")
+
+    def __init__(
+        self,
+        table: TechTable,
+        active: np.ndarray | None = None,
+        estimated: np.ndarray | None = None,
+        weighted: np.ndarray | None = None,
+        has_last: np.ndarray | None = None,
+        last_ts: np.ndarray | None = None,
+        last_at: dict[int, datetime] | None = None,
+    ) -> None:
+        self.active = table.active_tickets if active is None else active
+        self.estimated = table.estimated_hours if estimated is None else estimated
+        self.weighted = table.weighted_hours if weighted is None else weighted
+        self.has_last = table.has_last if has_last is None else has_last
+        self.last_ts = table.last_ts if last_ts is None else last_ts
+        self.last_at = last_at or {}
+
+    def workload(self, table: TechTable, i: int) -> Workload:
+        if self.active is table.active_tickets:
+            return table.techs[i].workload
+        return Workload(int(self.active[i]), float(self.estimated[i]), float(self.weighted[i]))
+
+    def last(self, table: TechTable, i: int) -> datetime | None:
+        return self.last_at.get(i, table.techs[i].last_assigned_at)
+
+    def as_mappings(self, table: TechTable) -> tuple[dict[str, Workload], dict[str, datetime]]:
+        """For the reference path: evaluate()'s workloads / last_assigned overrides."""
+        loads = {} if self.active is table.active_tickets else {
+            table.ids[i]: self.workload(table, i) for i in range(table.n)
+        }  # fmt: skip
+        return loads, {table.ids[i]: at for i, at in self.last_at.items()}
+
+
+def workload_values(
+    table: TechTable,
+    policy: Policy,
+    active: np.ndarray,
+    estimated: np.ndarray,
+    weighted: np.ndarray,
+    capacity: np.ndarray | None = None,
+) -> np.ndarray:
+    """factors.workload_factor's value at these loads (the same float operations), for every
+    technician or, with `capacity`, for the entries given."""
+    capacity = table_capacity(table, policy) if capacity is None else capacity
+    method = policy.workload_calculation_method
+    if method == "ticket_count":
+        ratio = active / capacity
+    else:
+        hours = estimated if method == "estimated_hours" else weighted
+        ratio = hours / (capacity * policy.hours_per_ticket)
+    return np.clip(1 - ratio, 0.0, 1.0)
+
+
+def table_capacity(table: TechTable, policy: Policy) -> np.ndarray:
+    """factors.capacity_of for every technician."""
+    return np.maximum(1, np.where(table.own_capacity > 0, table.own_capacity, policy.max_tickets_per_technician))
+
+
+class Scored:
+    """One ticket scored against every technician (the arrays `_rank` orders and explains, and
+    the batch optimiser reads)."""
+
+    ev: Evaluation
+    risk: str
+    hours_left: float | None
+    statuses: list[str]
+    ok: np.ndarray  # available (rota, time off, on call, business hours)
+    nexts: list[datetime | None]
+    assessments: list[SkillAssessment]
+    language: str | None
+    hard_ok: np.ndarray
+    skill_ok: np.ndarray
+    block_seniority: np.ndarray
+    values: tuple[np.ndarray, ...]  # FACTORS order
+    points: list[np.ndarray]
+    score: np.ndarray
+    bonus: np.ndarray
+    pref_rank: np.ndarray
+    aff: np.ndarray | None
+    lower_qualifies: bool
+    capacity: np.ndarray
+    workload: np.ndarray
+
+
+def _reference(ticket: TicketFacts, table: TechTable, policy: Policy, strategy: str | None, loads: Loads | None = None,
+               forced: str | None = None, batch_full: bool = False, batch_rows: int = 0) -> Ranking:  # fmt: skip
+    workloads, last = loads.as_mappings(table) if loads is not None else ({}, {})
+    ev = evaluate(ticket, table.techs, policy, strategy, workloads=workloads, last_assigned=last)
+    note = ""
+    if forced is not None:
+        best = best_eligible(ev)
+        if ev.effects.assign_to:
+            target = ev.by_id.get(ev.effects.assign_to[0][1])
+            best = target if target is not None and target.tier is not None else best
+        if best is not None and best.tech_id != forced:
+            note = explain.batch_note(forced, ev.by_id[forced].score, best.tech_id, best.score, batch_rows)
+    return decide(ev, forced=forced, batch_full=batch_full, batch_note=note)
 
 
 def rank_vector(ticket: TicketFacts, table: TechTable, policy: Policy, strategy: str | None = None) -> Ranking:
     """engine.rank over a TechTable (see the module docstring)."""
     ranking = _rank(ticket, table, policy, strategy, advice_only=False)
+    assert isinstance(ranking, Ranking)
+    return ranking
+
+
+def rank_at(
+    ticket: TicketFacts,
+    table: TechTable,
+    policy: Policy,
+    loads: Loads,
+    forced: str | None = None,
+    batch_full: bool = False,
+    batch_rows: int = 0,
+) -> Ranking:
+    """The batch's ranking of one ticket at its turn: `loads` as the batch left the queue,
+    `forced` the optimiser's choice (explained against the best eligible, as ranking.decide with a
+    batch note), `batch_full` when no slot was left for it."""
+    ranking = _rank(ticket, table, policy, None, advice_only=False, loads=loads, forced=forced,
+                    batch_full=batch_full, batch_rows=batch_rows)  # fmt: skip
     assert isinstance(ranking, Ranking)
     return ranking
 
@@ -240,106 +399,129 @@ def advice(ticket: TicketFacts, table: TechTable, policy: Policy, strategy: str 
 Advice = tuple[str | None, str | None, str]
 
 
-def _rank(
-    ticket: TicketFacts, table: TechTable, policy: Policy, strategy: str | None, advice_only: bool
-) -> Ranking | Advice | None:
-    if not policy.dispatching_enabled:
-        return (None, "DISPATCHING_DISABLED", "") if advice_only else disabled_ranking(ticket, policy, strategy)
-    now = aware(policy.now)
-    ev = new_evaluation(ticket, policy, strategy)
+def needs_reference(ticket: TicketFacts, table: TechTable, ev: Evaluation) -> bool:
+    """Tickets the vectorized path hands to the reference whole: an assign_to rule decides, or a
+    breached SLA that may not be forced (their explanations speak of every technician)."""
+    risk, _ = sla_risk(ticket, ev.now)
+    return bool(ev.effects.assign_to) or (risk == "breached" and not ev.force) or table.n == 0
+
+
+def score(ticket: TicketFacts, table: TechTable, policy: Policy, strategy: str | None, ev: Evaluation,
+          loads: Loads | None = None) -> Scored:  # fmt: skip
+    """Hard filters, availability, the five factors and the score of every technician at once
+    (ranking._assess and _finish, vectorized)."""
+    now = ev.now
     fx = ev.effects
-    risk, hours_left = sla_risk(ticket, now)
-    if advice_only and fx.assign_to:
-        return None
-    if advice_only and risk == "breached" and not ev.force:
-        return (None, "SLA_ALREADY_BREACHED", "")
-    if fx.assign_to or (risk == "breached" and not ev.force) or table.n == 0:
-        return _reference(ticket, table, policy, strategy)
+    sc = Scored()
+    sc.ev = ev
+    sc.risk, sc.hours_left = sla_risk(ticket, now)
     n = table.n
-    statuses, ok, nexts = table.status(now, ev.bh_closed)
+    statuses, ok, nexts, avail = table.status(now, ev.bh_closed)
+    sc.statuses, sc.ok, sc.nexts = statuses, ok, nexts
 
     # Hard filters (ranking._hard_filters) and availability.
-    language = ticket.language.casefold() if ticket.language else None
+    language = sc.language = ticket.language.casefold() if ticket.language else None
     block_language = ~table.speaks(language) if language else np.zeros(n, dtype=bool)
     excluded = np.zeros(n, dtype=bool)
     rule_excluded = np.zeros(n, dtype=bool)
     for tech_id in ticket.exclude:
-        excluded[[i for i, t in enumerate(table.ids) if t == tech_id]] = True
+        excluded[table.positions(tech_id)] = True
     for tech_id in fx.exclude:
-        rule_excluded[[i for i, t in enumerate(table.ids) if t == tech_id]] = True
+        rule_excluded[table.positions(tech_id)] = True
     block_onsite = ~table.onsite_capable if ticket.onsite else np.zeros(n, dtype=bool)
-    block_seniority = (
+    block_seniority = sc.block_seniority = (
         table.seniority < SENIORITIES[fx.min_seniority] if fx.min_seniority else np.zeros(n, dtype=bool)
     )
-    hard_ok = table.active & ~block_language & ~excluded & ~rule_excluded & ~block_onsite & ~block_seniority
-    blocked_availability = ~ok & table.active
+    hard_ok = sc.hard_ok = table.active & ~block_language & ~excluded & ~rule_excluded & ~block_onsite & ~block_seniority
 
     # Skill (before the seniority fit) and the skill threshold.
-    pct = table.skill_pct(ticket, ev.required)
-    skill_ok = pct >= policy.skill_match_threshold if ev.required else np.ones(n, dtype=bool)
+    sc.assessments, pct = table.skills(ticket, ev.required)
+    skill_ok = sc.skill_ok = pct >= policy.skill_match_threshold if ev.required else np.ones(n, dtype=bool)
 
     # Availability value (ranking.availability_factor), workload, performance, customer preference.
-    avail = np.zeros(n)
-    avail[[s == STATUS_AVAILABLE for s in statuses]] = 1.0
-    avail[[s == STATUS_ON_CALL for s in statuses]] = ON_CALL_VALUE
-    for i, status in enumerate(statuses):
-        if status == "off_shift" and nexts[i] is not None:
-            hours = (nexts[i] - now).total_seconds() / 3600  # type: ignore[operator]
-            avail[i] = OFF_SHIFT_MAX * min(1.0, max(0.0, 1 - hours / OFF_SHIFT_DECAY_HOURS))
     if ticket.onsite and (ticket.location or ticket.company_location) is not None:
         geo, noted = table.geography(ticket)
         avail = np.where(noted, avail * geo, avail)
-    capacity = np.maximum(1, np.where(table.own_capacity > 0, table.own_capacity, policy.max_tickets_per_technician))
-    method = policy.workload_calculation_method
-    if method == "ticket_count":
-        ratio = table.active_tickets / capacity
+    sc.capacity = table_capacity(table, policy)
+    if loads is None:
+        workload = workload_values(table, policy, table.active_tickets, table.estimated_hours, table.weighted_hours)
     else:
-        hours = table.estimated_hours if method == "estimated_hours" else table.weighted_hours
-        ratio = hours / (capacity * policy.hours_per_ticket)
-    workload = np.clip(1 - ratio, 0.0, 1.0)
+        workload = workload_values(table, policy, loads.active, loads.estimated, loads.weighted)
+    sc.workload = workload
     performance = table.performance(ticket, performance_focus(ev.strategy))
-    pref_rank = np.full(n, 2, dtype=np.int64)
+    pref_rank = sc.pref_rank = np.full(n, 2, dtype=np.int64)
     for tech_id in ticket.account_techs:
-        pref_rank[[i for i, t in enumerate(table.ids) if t == tech_id]] = 1
+        pref_rank[table.positions(tech_id)] = 1
     if policy.preferred_tech_priority and ticket.preferred_tech:
-        pref_rank[[i for i, t in enumerate(table.ids) if t == ticket.preferred_tech]] = 0
+        pref_rank[table.positions(ticket.preferred_tech)] = 0
     customer = np.where(pref_rank == 0, 1.0, np.where(pref_rank == 1, 0.8, table.familiarity(ticket, policy)))
 
     # Seniority fit (ranking._finish), history affinity, composition (strategies.compose).
-    lower_qualifies = bool((hard_ok & ok & skill_ok & table.junior_or_mid).any())
+    lower_qualifies = sc.lower_qualifies = bool((hard_ok & ok & skill_ok & table.junior_or_mid).any())
     mult = np.ones(n)
     if demanding(ticket):
         mult[table.junior] = JUNIOR_ON_HARD_WORK
     elif ticket.complexity == "low" and lower_qualifies:
         mult[table.senior] = SENIOR_ON_EASY_WORK
     skill = np.minimum(1.0, pct / 100 * mult)
-    aff = table.affinity(ticket, policy.affinity_weights) if policy.affinity_weights else None
+    aff = sc.aff = table.affinity(ticket, policy.affinity_weights) if policy.affinity_weights else None
     if aff is not None:  # affinity.blend_affinity, NaN (history silent here) as neutral
         skill = 0.5 * skill + 0.5 * np.where(np.isnan(aff), NEUTRAL_AFFINITY, np.clip(aff, 0.0, 1.0))
-    values = (skill, avail, workload, performance, customer)
-    bonus = np.zeros(n)
+    values = sc.values = (skill, avail, workload, performance, customer)
+    bonus = sc.bonus = np.zeros(n)
     for tech_id, b in fx.prefer.items():
         at = table.index.get(tech_id)
         if at is not None:
             bonus[at] = b
-    points = [pyround(v * w * 100, 1) for v, w in zip(values, ev.weight_list, strict=True)]
-    base_sum = np.zeros(n)
-    for pts in points:
+    points = sc.points = [pyround(v * w * 100, 1) for v, w in zip(values, ev.weight_list, strict=True)]
+    sc.score = compose_scores(points, bonus)
+    return sc
+
+
+def compose_scores(points: Sequence[np.ndarray], bonus: np.ndarray, start: bool = True) -> np.ndarray:
+    """strategies.compose's score, element-wise: the rounded points' sum (in FACTORS order),
+    capped at 100, plus the rule bonus capped to keep 0..100. start=False: points[0] is already
+    a partial sum begun at 0, as sum() begins."""
+    base_sum = np.zeros(np.shape(points[0])) if start else points[0]
+    for pts in points if start else points[1:]:
         base_sum = base_sum + pts
-    base = pyround(base_sum, 1)
-    over = np.flatnonzero(base > 100)
-    for i in map(int, over):  # rounding past 100 (compose takes the excess off the largest entry)
-        row = [float(p[i]) for p in points]
-        j = max(range(len(row)), key=row.__getitem__)
-        points[j][i] = round(row[j] - (float(base[i]) - 100), 1)
-        base[i] = 100.0
+    base = np.minimum(pyround(base_sum, 1), 100.0)  # past 100 by rounding: compose takes it off
     bonus_pts = pyround(np.maximum(-base, np.minimum(bonus, 100 - base)), 1)
-    score = pyround(base + bonus_pts, 1)
+    return pyround(base + bonus_pts, 1)
+
+
+def _rank(
+    ticket: TicketFacts,
+    table: TechTable,
+    policy: Policy,
+    strategy: str | None,
+    advice_only: bool,
+    loads: Loads | None = None,
+    forced: str | None = None,
+    batch_full: bool = False,
+    batch_rows: int = 0,
+) -> Ranking | Advice | None:
+    if not policy.dispatching_enabled:
+        return (None, "DISPATCHING_DISABLED", "") if advice_only else disabled_ranking(ticket, policy, strategy)
+    ev = new_evaluation(ticket, policy, strategy)
+    fx = ev.effects
+    risk, _hours = sla_risk(ticket, ev.now)
+    if advice_only and fx.assign_to:
+        return None
+    if advice_only and risk == "breached" and not ev.force:
+        return (None, "SLA_ALREADY_BREACHED", "")
+    if needs_reference(ticket, table, ev):
+        return _reference(ticket, table, policy, strategy, loads, forced, batch_full, batch_rows)
+    sc = score(ticket, table, policy, strategy, ev, loads)
+    lds = loads if loads is not None else Loads(table)
+    hard_ok, ok, skill_ok, score_ = sc.hard_ok, sc.ok, sc.skill_ok, sc.score
+    workload = sc.workload
+    n = table.n
 
     # Tiers (ranking._finish) and errors (ranking._pool_error): failures take the reference path.
-    at_capacity = table.active_tickets >= capacity
+    at_capacity = lds.active >= sc.capacity
     needs_overflow = at_capacity & (not policy.override_workload_limit)
-    blocked = ~hard_ok | blocked_availability
+    blocked = ~hard_ok | (~ok & table.active)
     if not ev.force:
         blocked = blocked | ~skill_ok
     if not ev.overflow_allowed:
@@ -348,30 +530,51 @@ def _rank(
     pool = hard_ok & ok
     if not eligible.any():
         if advice_only:
-            return _failure_advice(ev, table, pool, hard_ok, skill_ok, ok, nexts, statuses)
-        return _reference(ticket, table, policy, strategy)
+            return _failure_advice(ev, table, pool, hard_ok, skill_ok, ok, sc.nexts, sc.statuses)
+        # Everyone who may take it is at capacity (a full batch, a busy desk): explained from
+        # counts. Other failures speak of every technician: the reference path.
+        at_capacity_only = pool.any() and (pool & (skill_ok | ev.force)).any() and not ev.held
+        if not at_capacity_only or forced is not None:
+            return _reference(ticket, table, policy, strategy, loads, forced, batch_full, batch_rows)
+        batch_full = True  # no selection, ALL_TECHNICIANS_AT_CAPACITY (as _pool_error would say)
     tier = np.where(skill_ok, 0, 2) + needs_overflow.astype(np.int64)
 
     # Order (strategies.order_key within tiers): eligible first, then the rest by score.
     ordering = ORDERINGS[ev.strategy]
     keys: tuple[np.ndarray, ...]
     if ordering == "rotation":
-        keys = (table.id_rank, -score, table.last_ts, table.has_last, tier)
+        keys = (table.id_rank, -score_, lds.last_ts, lds.has_last, tier)
     elif ordering == "load":
-        keys = (table.id_rank, -score, -pyround(workload, 2), tier)
+        keys = (table.id_rank, -score_, -pyround(workload, 2), tier)
     elif ordering == "preference":
-        keys = (table.id_rank, -score, pref_rank, tier)
+        keys = (table.id_rank, -score_, sc.pref_rank, tier)
     else:
-        keys = (table.id_rank, -workload, -score, tier)
+        keys = (table.id_rank, -workload, -score_, tier)
     elig_idx = np.flatnonzero(eligible)
-    elig_order = elig_idx[np.lexsort(tuple(k[elig_idx] for k in keys))]
+    elig_order = [int(i) for i in elig_idx[np.lexsort(tuple(k[elig_idx] for k in keys))]]
     rest_idx = np.flatnonzero(~eligible)
-    rest_order = rest_idx[np.lexsort((table.id_rank[rest_idx], -score[rest_idx]))]
-    ordered = [int(i) for i in elig_order] + [int(i) for i in rest_order]
-    chosen_i = ordered[0]
+    rest_order = [int(i) for i in rest_idx[np.lexsort((table.id_rank[rest_idx], -score_[rest_idx]))]]
     if advice_only:
-        return (table.ids[chosen_i], None, "")
-    runner_i = ordered[1] if len(elig_order) > 1 else None
+        return (table.ids[elig_order[0]], None, "")  # (eligible is not empty here)
+    error: str | None = None
+    note = ""
+    chosen_i: int | None
+    if forced is not None:
+        chosen_i = table.index[forced]
+        best_i = elig_order[0]
+        if best_i != chosen_i:
+            note = explain.batch_note(forced, float(score_[chosen_i]), table.ids[best_i], float(score_[best_i]), batch_rows)
+        ordered = [chosen_i] + [i for i in elig_order if i != chosen_i] + [i for i in rest_order if i != chosen_i]
+        runner_i = next((i for i in ordered[1:] if eligible[i]), None)
+    elif batch_full:
+        if ev.held:  # the waiting reason names who is next among every technician: the reference
+            return _reference(ticket, table, policy, strategy, loads, forced, batch_full, batch_rows)
+        chosen_i, runner_i, error = None, None, "ALL_TECHNICIANS_AT_CAPACITY"
+        ordered = elig_order + rest_order
+    else:
+        chosen_i = elig_order[0]
+        ordered = elig_order + rest_order
+        runner_i = elig_order[1] if len(elig_order) > 1 else None
     limit = len(ordered) if policy.candidates_shown is None else max(1, policy.candidates_shown)
     shown = ordered[:limit]
 
@@ -383,22 +586,24 @@ def _rank(
     drafts: dict[int, Draft] = {}
     for i in wanted:
         tech = table.techs[i]
-        d = _assess(tech, ev, tech.workload, tech.last_assigned_at, language)
-        if aff is not None:
-            d.affinity = float(aff[i])
-        _finish(d, ev, lower_qualifies)
+        d = _assess(tech, ev, lds.workload(table, i), lds.last(table, i), sc.language, sc.assessments[i])
+        if sc.aff is not None:
+            d.affinity = float(sc.aff[i])
+        _finish(d, ev, sc.lower_qualifies)
         drafts[i] = d
         ev.drafts.append(d)
         ev.by_id.setdefault(d.tech_id, d)
+    in_pool = hard_ok & ok
     ev.tallies = {
-        "min_seniority": int(block_seniority.sum()),
-        "busy": int((hard_ok & ok & at_capacity).sum()),
+        "min_seniority": int(sc.block_seniority.sum()),
+        "busy": int((in_pool & at_capacity).sum()),
+        "in": int(in_pool.sum()),
     }
-    chosen = drafts[chosen_i]
+    chosen = drafts[chosen_i] if chosen_i is not None else None
     runner_up = drafts[runner_i] if runner_i is not None else None
-    level, value = explain.confidence(chosen, runner_up, bool(ev.required))
+    level, value = explain.confidence(chosen, runner_up, bool(ev.required)) if chosen else ("low", 0.0)
     candidates = tuple(
-        _candidate(drafts[i], ev, "" if i == chosen_i else explain.not_selected(drafts[i], chosen, ev, None, ""))
+        _candidate(drafts[i], ev, "" if i == chosen_i else explain.not_selected(drafts[i], chosen, ev, error, note))
         for i in shown
     )
     breached = risk == "breached"
@@ -406,14 +611,18 @@ def _rank(
         ticket_id=ticket.id,
         strategy=ev.strategy,
         candidates=candidates,
-        selected=chosen.tech_id,
+        selected=chosen.tech_id if chosen else None,
         confidence=level,
         confidence_value=value,
-        rules_applied=rules_applied(ev, chosen, "", breached, ""),
-        escalate_to=fx.escalate_to or ((policy.escalation_email or None) if breached else None),
+        rules_applied=rules_applied(ev, chosen, "", breached, note),
+        error_code=error,
+        error_message=explain.error_message(error, ev) if error else "",
+        blocking_factors=explain.blocking_factors(error, ev, "") if error else (),
+        recommended_actions=explain.recommended_actions(error, ev) if error else (),
+        escalate_to=fx.escalate_to or ((policy.escalation_email or None) if (breached or error) else None),
         route_to_board=fx.board,
-        sla_risk=risk,
-        sla_hours_remaining=hours_left,
+        sla_risk=sc.risk,
+        sla_hours_remaining=sc.hours_left,
         counts={
             "evaluated": n,
             "available": int(ok.sum()),
@@ -455,4 +664,4 @@ def _failure_advice(
     return (None, "ALL_TECHNICIANS_AT_CAPACITY", "")
 
 
-__all__ = ["Advice", "TechTable", "advice", "pyround", "rank_vector"]
+__all__ = ["Advice", "Loads", "Scored", "TechTable", "advice", "compose_scores", "pyround", "rank_at", "rank_vector", "score"]
