@@ -11,13 +11,15 @@ from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from dispatch.engine.types import FACTORS, STRATEGIES, WORKLOAD_METHODS
-from dispatch.models import DispatchSettings, Rule
+from dispatch.engine.types import FACTORS, PRIORITIES, SENIORITIES, STRATEGIES, WORKLOAD_METHODS
+from dispatch.models import Board, Company, DispatchSettings, Rule
+from dispatch.rule_builder import ACTION_FIELDS, ACTIONS, TIERS, builder_initial, builder_rule
 from dispatch.views_common import FACTOR_LABELS
 from dispatch.whatif import WhatIf
-from skills.models import AutoAssign, Category
+from skills.models import AutoAssign, Category, Skill, Technician
 
 WEEKDAY_CHOICES = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
 
@@ -158,14 +160,11 @@ class SettingsForm(forms.Form):
             bh_start=bh.get("start", ""),
             bh_end=bh.get("end", ""),
         )
-        for factor in FACTORS:
-            initial[f"w_{factor}"] = (instance.weights or {}).get(factor, 0)
+        for factor in FACTORS:  # sliders in percent, as the what-if's
+            initial[f"w_{factor}"] = round(100 * float((instance.weights or {}).get(factor, 0)))
         super().__init__(data, initial=initial, **kwargs)
         for factor in FACTORS:
-            self.fields[f"w_{factor}"] = forms.FloatField(
-                min_value=0, max_value=1, label=FACTOR_LABELS[factor],
-                widget=forms.NumberInput(attrs={"step": "0.05", "data-setting-weight": factor}),
-            )  # fmt: skip
+            self.fields[f"w_{factor}"] = forms.FloatField(min_value=0, max_value=100, label=FACTOR_LABELS[factor])
         self._proposed: DispatchSettings | None = None
 
     def weight_fields(self) -> list[forms.BoundField]:
@@ -182,7 +181,10 @@ class SettingsForm(forms.Form):
         proposed.workload_excluded_statuses = [
             s.strip() for s in (data.get("workload_excluded_statuses") or "").split(",") if s.strip()
         ]
-        proposed.weights = {f: data[f"w_{f}"] for f in FACTORS}
+        proposed.weights = normalised({f: data[f"w_{f}"] for f in FACTORS})
+        if proposed.weights is None:
+            self.add_error(f"w_{FACTORS[0]}", "At least one weight must be above 0.")
+            return data
         proposed.business_hours = {
             "timezone": data["bh_timezone"],
             "days": sorted(data["bh_days"]),
@@ -207,6 +209,18 @@ class SettingsForm(forms.Form):
     def proposed(self) -> DispatchSettings:
         assert self._proposed is not None, "call is_valid() first"
         return self._proposed
+
+
+def normalised(weights: dict[str, float]) -> dict[str, float] | None:
+    """Weights in any unit (the sliders' percentages) scaled to sum to 1, as the what-if does;
+    None when they are all 0."""
+    total = sum(weights.values())
+    if total <= 0:
+        return None
+    scaled = {f: round(w / total, 6) for f, w in weights.items()}
+    largest = max(scaled, key=lambda f: scaled[f])
+    scaled[largest] = round(scaled[largest] + 1 - sum(scaled.values()), 6)
+    return scaled
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -244,16 +258,132 @@ class JSONObjectField(forms.CharField):
         return parsed
 
 
+class _ByName(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(getattr(obj, "name", obj))
+
+
+class _TechnicianChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return obj.name if obj.active else f"{obj.name} (inactive)"
+
+
+class _TechniciansChoice(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return obj.name if obj.active else f"{obj.name} (inactive)"
+
+
 class RuleForm(forms.ModelForm):
+    """A rule edited with pickers by name (conditions and one action; dispatch.rule_builder),
+    or as JSON when `json_mode` is ticked (export, and rules the pickers cannot show)."""
+
+    c_company = _ByName(queryset=Company.objects.order_by("name"), to_field_name="external_id", required=False,
+                        label="Company", help_text="any of these")  # fmt: skip
+    c_tier = forms.ChoiceField(choices=TIERS, required=False, label="Tier")
+    c_category = _ByName(queryset=Category.objects.order_by("name"), to_field_name="name", required=False,
+                         label="Category", help_text="any of these")  # fmt: skip
+    c_priority = forms.MultipleChoiceField(
+        choices=[(p, p) for p in PRIORITIES], required=False, label="Priority", widget=forms.CheckboxSelectMultiple
+    )
+    c_board = _ByName(queryset=Board.objects.order_by("name"), to_field_name="name", required=False,
+                      label="Board", help_text="any of these")  # fmt: skip
+    c_keywords = forms.CharField(
+        required=False, max_length=500, label="Keywords",
+        help_text="comma separated; any one, as a whole word, in the subject or description",
+    )  # fmt: skip
+    a_action = forms.ChoiceField(choices=ACTIONS, label="Action", initial="assign_to", required=False)
+    a_technician = _TechnicianChoice(
+        queryset=Technician.objects.order_by("name"), to_field_name="external_id", required=False, label="Technician"
+    )
+    a_technicians = _TechniciansChoice(
+        queryset=Technician.objects.order_by("name"), to_field_name="external_id", required=False, label="Technicians"
+    )
+    a_points = forms.FloatField(required=False, initial=10, min_value=0, max_value=100, label="Bonus points")
+    a_seniority = forms.ChoiceField(choices=[(s, s) for s in SENIORITIES], required=False, label="Seniority")
+    a_skills = _ByName(queryset=Skill.objects.order_by("name"), to_field_name="name", required=False, label="Skills")
+    a_board = forms.ModelChoiceField(queryset=Board.objects.order_by("name"), to_field_name="name", required=False,
+                                     label="Board")  # fmt: skip
+    a_email = forms.EmailField(required=False, label="E-mail")
+    json_mode = forms.BooleanField(required=False, label="Edit as JSON instead (advanced)")
     when = JSONObjectField(
         required=False, help_text='All must hold, e.g. {"tier": "vip", "priority": ["High", "Critical"]}'
     )
-    then = JSONObjectField(help_text='One action, e.g. {"prefer": ["tech-1"], "points": 10}')
+    then = JSONObjectField(required=False, help_text='One action, e.g. {"prefer": ["tech-1"], "points": 10}')
+
+    WHEN_FIELDS = ("c_company", "c_tier", "c_category", "c_priority", "c_board", "c_keywords")
+    THEN_FIELDS = ("a_action", "a_technician", "a_technicians", "a_points", "a_seniority", "a_skills", "a_board",
+                   "a_email")  # fmt: skip
 
     class Meta:
         model = Rule
         fields = ["name", "when", "then", "unless_unavailable", "enabled", "order"]
         widgets = {"order": forms.NumberInput(attrs={"class": "narrow"})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            initial = builder_initial(self.instance.when or {}, self.instance.then or {})
+            if initial is None or not self._all_known(initial):
+                self.initial["json_mode"] = True  # the pickers cannot show this rule
+            else:
+                self.initial.update(initial)
+
+    def _plain(self, data: dict[str, Any]) -> dict[str, Any]:
+        """The pickers' cleaned values with model instances as their ids or names (to_field_name)."""
+        out = dict(data)
+        for name in (*self.WHEN_FIELDS, *self.THEN_FIELDS):
+            field, value = self.fields[name], data.get(name)
+            if isinstance(field, forms.ModelChoiceField) and value is not None:
+                key = field.to_field_name or "pk"
+                if isinstance(field, forms.ModelMultipleChoiceField):
+                    out[name] = [str(getattr(v, key)) for v in value]
+                else:
+                    out[name] = str(getattr(value, key))
+        return out
+
+    def _all_known(self, initial: dict[str, Any]) -> bool:
+        """Whether every id or name in the rule is one the pickers offer (else they would drop it)."""
+        for name, value in initial.items():
+            field = self.fields[name]
+            wanted = set(value if isinstance(value, list) else [value] if value else [])
+            if not wanted:
+                continue
+            if isinstance(field, forms.ModelChoiceField):  # the multiple-choice ones too
+                key = field.to_field_name or "pk"
+                queryset = cast(QuerySet[Any], field.queryset)
+                if len(set(queryset.filter(**{f"{key}__in": wanted}).values_list(key, flat=True))) < len(wanted):
+                    return False
+            elif isinstance(field, forms.ChoiceField):
+                offered = {str(c) for c, _ in cast(list[tuple[Any, Any]], field.choices)}
+                if not wanted <= offered:
+                    return False
+        return True
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        assert data is not None  # ModelForm.clean() returns cleaned_data
+        if data.get("json_mode") or "a_action" not in self.data:  # ticked, or a post of the JSON alone
+            if not data.get("then") and "then" not in self.errors:
+                self.add_error("then", "Give one action.")
+            return data
+        when, then, problems = builder_rule(self._plain(data))
+        for field, message in problems.items():
+            self.add_error(field, message)
+        data["when"], data["then"] = when, then
+        self.errors.pop("when", None)  # the JSON boxes are not used: their content does not count
+        self.errors.pop("then", None)
+        return data
+
+    def builder_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.WHEN_FIELDS]
+
+    def action_fields(self) -> list[tuple[forms.BoundField, str]]:
+        """(field, the actions it belongs to) for the template's per-action visibility."""
+        users: dict[str, list[str]] = {}
+        for action, names in ACTION_FIELDS.items():
+            for name in names:
+                users.setdefault(name, []).append(action)
+        return [(self[name], " ".join(users.get(name, []))) for name in self.THEN_FIELDS if name != "a_action"]
 
     def proposed_rules(self) -> list[Rule]:
         """Every saved rule with this one added or replaced (not saved)."""

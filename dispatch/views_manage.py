@@ -21,11 +21,12 @@ from accounts.timezones import DESK_ZONE_KEY
 from accounts.views import HtmxHttpRequest, manager_required
 from dispatch.forms import AutoAssignForm, RuleForm, SettingsForm, WorkspaceUploadForm
 from dispatch.metrics import trust_table
-from dispatch.models import DispatchSettings, Rule
+from dispatch.models import Company, DispatchSettings, Rule
+from dispatch.rule_builder import rule_sentence
 from dispatch.whatif import PREVIEW_LIMIT, queue_preview
 from dispatch.workspace.importer import workspace_export, workspace_import
 from dispatch.workspace.schema import WorkspaceError, load_workspace
-from skills.models import Category
+from skills.models import Category, Technician
 
 TRUST_DAYS = 30
 
@@ -77,11 +78,15 @@ def autoassign_update(request: HtmxHttpRequest, category_id: int) -> HttpRespons
 
 
 def _rules_context(**extra: Any) -> dict[str, Any]:
-    def compact(value: dict[str, Any]) -> str:
-        return json.dumps(value, ensure_ascii=False, separators=(", ", ": ")) if value else ""
-
+    """The rules list reads as sentences with names, not ids (dispatch.rule_builder)."""
+    names = {
+        "technician": dict(Technician.objects.values_list("external_id", "name")),
+        "company": dict(Company.objects.values_list("external_id", "name")),
+    }
     return {
-        "rules_list": [(r, compact(r.when), compact(r.then)) for r in Rule.objects.order_by("order", "name")],
+        "rules_list": [
+            (r, *rule_sentence(r.when or {}, r.then or {}, names)) for r in Rule.objects.order_by("order", "name")
+        ],
         "preview_limit": PREVIEW_LIMIT,
         **extra,
     }

@@ -65,22 +65,6 @@
     if (el.matches && el.matches("[data-autosubmit]") && el.form) el.form.requestSubmit();
   });
 
-  // Settings page: the weights must sum to 1; show the running sum.
-  function weightSum() {
-    var inputs = document.querySelectorAll("[data-setting-weight]");
-    var out = document.getElementById("weights-sum");
-    if (!inputs.length || !out) return;
-    var sum = 0;
-    inputs.forEach(function (i) { sum += parseFloat(i.value || "0") || 0; });
-    out.textContent = sum.toFixed(2);
-    out.classList.toggle("is-bad", Math.abs(sum - 1) > 0.001);
-  }
-  document.addEventListener("input", function (evt) {
-    if (evt.target.matches && evt.target.matches("[data-setting-weight]")) weightSum();
-  });
-  document.addEventListener("htmx:afterSwap", weightSum);
-  weightSum();
-
   // The viewer's zone for the times the server renders (accounts/timezones.py): the browser's,
   // kept in a cookie; the next page uses it.
   try {

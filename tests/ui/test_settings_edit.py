@@ -42,9 +42,18 @@ def test_unknown_below_threshold_choice_is_rejected_and_changes_nothing(manager_
     assert DispatchSettings.load().below_threshold == "always"
 
 
-def test_weights_that_do_not_sum_to_one_are_rejected(manager_client: Any) -> None:
-    response = manager_client.post(URL, form_data(w_skill=0.9, action="save"), headers=HX)
-    assert response.status_code == 422 and b"weights sum to 1.6, must sum to 1" in response.content
+def test_weights_are_renormalised_like_the_what_if_sliders(manager_client: Any) -> None:
+    sliders = {"w_skill": 60, "w_availability": 20, "w_workload": 10, "w_performance": 10, "w_customer_preference": 10}
+    response = manager_client.post(URL, form_data(**sliders, action="save"))
+    assert response.status_code == 302
+    weights = DispatchSettings.load().weights
+    assert weights["skill"] == round(60 / 110, 6) and abs(sum(weights.values()) - 1) < 1e-9
+
+
+def test_all_weights_zero_is_refused_naming_the_field(manager_client: Any) -> None:
+    zeros = {f"w_{f}": 0 for f in ("skill", "availability", "workload", "performance", "customer_preference")}
+    response = manager_client.post(URL, form_data(**zeros, action="save"), headers=HX)
+    assert response.status_code == 422 and b"Skills: At least one weight must be above 0." in response.content
     assert DispatchSettings.load().weights["skill"] == 0.3
 
 
