@@ -7,6 +7,7 @@ requests get whole pages and redirects, so everything also works without JavaScr
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.contrib import messages
@@ -47,6 +48,9 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
 
 
 def _queue_context(request: HtmxHttpRequest) -> dict[str, Any]:
+    """What the queue's live part shows, and `state`: a digest of it. The 5-second poll sends back
+    the digest it has (the hidden #queue-state field), and an unchanged one is answered 204 before
+    any row is rendered (`unchanged` in the context)."""
     now = timezone.now()
     filterset = TicketFilter(request.GET or None, queryset=selectors.queue_tickets())
     table = QueueTable(filterset.qs)
@@ -56,9 +60,7 @@ def _queue_context(request: HtmxHttpRequest) -> dict[str, Any]:
     stale = selectors.mark_stale(records)
     if stale:
         freshness.rerank_pending()
-    colspan = table.prepare_rows(records, csrf_input=_csrf_input(request), preserve=True)
-    return {
-        "colspan": colspan,
+    context = {
         "filter": filterset,
         "table": table,
         "rows": rows,
@@ -69,6 +71,35 @@ def _queue_context(request: HtmxHttpRequest) -> dict[str, Any]:
         "now": now,
         "preserve": True,
     }
+    context["state"] = _live_state(request, records, context)
+    if request.GET.get("state") == context["state"]:
+        return {**context, "unchanged": True}
+    context["colspan"] = table.prepare_rows(records, csrf_input=_csrf_input(request), preserve=True)
+    return context
+
+
+def _live_state(request: HtmxHttpRequest, records: list[Ticket], context: dict[str, Any]) -> str:
+    """A digest of everything the live part renders (rows and their decisions, re-ranking marks,
+    PSA failures, stranded tickets, the board), the filters, and the minute (ages and the board's
+    availability move with the clock; the SLA countdowns run in the browser)."""
+    parts: list[Any] = [
+        sorted((k, v) for k, v in request.GET.lists() if k != "state"),
+        context["now"].replace(second=0, microsecond=0).isoformat(),
+        context["total"],
+    ]
+    for t in records:
+        d: Decision | None = getattr(t, "decision", None)
+        parts.append((t.pk, t.updated_at.isoformat(), t.assigned_to_id, t.status, t.priority, t.sla_due and t.sla_due.isoformat(),
+                      getattr(t, "stale", False), d and (d.pk, d.status, d.recommended_id, d.confidence, d.error_code,
+                                                         d.waiting, getattr(d, "top_qualified", None))))  # fmt: skip
+    parts.append([(a.pk, a.attempts, a.state, a.last_error) for a in context["failures"]])
+    parts.append([(s.ticket.pk, s.technician.pk, s.status, s.back_at, s.overdue, s.ticket.actual_hours) for s in context["stranded"]])
+    board = context["board"]
+    parts.append((board.on_shift, board.total, board.more, [
+        (r.id, r.status, r.active, r.capacity, r.back_at, r.working_on and (r.working_on.pk, r.working_on.sla_due))
+        for r in board.rows
+    ]))  # fmt: skip
+    return hashlib.sha1(repr(parts).encode(), usedforsecurity=False).hexdigest()[:20]
 
 
 @dispatcher_required
@@ -76,6 +107,8 @@ def _queue_context(request: HtmxHttpRequest) -> dict[str, Any]:
 def queue(request: HtmxHttpRequest) -> HttpResponse:
     context = _queue_context(request)
     if request.htmx and not request.htmx.history_restore_request:
+        if context.get("unchanged"):
+            return HttpResponse(status=204)  # nothing moved since the poll's last answer: htmx keeps the page
         return render(request, f"{QUEUE_TEMPLATE}#live", {**context, "board_oob": True})
     return render(request, QUEUE_TEMPLATE, context)
 

@@ -76,7 +76,7 @@ def test_queue_htmx_poll_returns_only_the_live_part(dispatcher_client: Any, tick
 
 def test_queue_page_polls_every_5s_with_the_filters(dispatcher_client: Any, db: Any) -> None:
     page = dispatcher_client.get(URL).content.decode()
-    assert 'hx-trigger="every 5s' in page and 'hx-include="#queue-filters, #board-q"' in page
+    assert 'hx-trigger="every 5s' in page and 'hx-include="#queue-filters, #board-q, #queue-state"' in page
 
 
 def test_queue_runs_a_constant_number_of_queries(
