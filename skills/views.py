@@ -3,19 +3,23 @@ calendar of shifts, time off and on-call."""
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, cast
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.views import HtmxHttpRequest, manager_required
 from dispatch.forms import WorkspaceUploadForm
@@ -25,11 +29,26 @@ from skills.models import OnCall, Shift, Skill, Technician, TechnicianSkill, Tim
 # ---------------------------------------------------------------- skills matrix
 
 
-def matrix_context() -> dict[str, Any]:
-    """Technicians × skills with each cell's level; three queries."""
-    skills = list(Skill.objects.order_by("group", "name"))
+LEVEL_CHOICES = cast(list[tuple[str, str]], cast(forms.ChoiceField, LevelForm.base_fields["level"]).choices)
+CELL = re.compile(r"^c-(\d+)-(\d+)$")  # one cell's field: c-<technician pk>-<skill pk>
+
+
+def matrix_context(group: str | None = None) -> dict[str, Any]:
+    """Technicians × skills (of one skill group, or all) with each cell's level; four queries.
+    One form for the whole table: a cell is a bare <select name="c-<tech>-<skill>">, saved on
+    change by static/js/matrix.js through `level_set`, or all at once without JavaScript."""
+    all_groups = sorted({g for g in Skill.objects.values_list("group", flat=True)})
+    skills_qs = Skill.objects.order_by("group", "name")
+    if group is not None:
+        skills_qs = skills_qs.filter(group=group)
+    skills = list(skills_qs)
     techs = list(Technician.objects.filter(active=True).order_by("name"))
-    levels = {(ts.technician_id, ts.skill_id): ts.level for ts in TechnicianSkill.objects.all()}
+    levels = {
+        (tech_id, skill_id): level
+        for tech_id, skill_id, level in TechnicianSkill.objects.filter(skill__in=skills).values_list(
+            "technician_id", "skill_id", "level"
+        )
+    }
     groups: list[tuple[str, int]] = []
     for skill in skills:
         if groups and groups[-1][0] == skill.group:
@@ -37,19 +56,85 @@ def matrix_context() -> dict[str, Any]:
         else:
             groups.append((skill.group, 1))
     grid = [(tech, [(skill, levels.get((tech.pk, skill.pk), "")) for skill in skills]) for tech in techs]
+    rows = [(tech, mark_safe("".join(_cell(tech.pk, skill.pk, level) for skill, level in cells))) for tech, cells in grid]
     return {
         "skills": skills,
         "groups": groups,
-        "grid": grid,
-        "level_choices": cast(forms.ChoiceField, LevelForm.base_fields["level"]).choices,
+        "rows": rows,
+        "all_groups": all_groups,
+        "group": group,
+        "level_choices": LEVEL_CHOICES,
         "upload_form": WorkspaceUploadForm(),
     }
 
 
+_OPTIONS = {
+    level: "".join(
+        f'<option value="{value}"{" selected" if value == level else ""}>{label[:1] if value else "·"}</option>'
+        for value, label in LEVEL_CHOICES
+    )
+    for level, _ in LEVEL_CHOICES
+}
+
+
+def _cell(tech_pk: int, skill_pk: int, level: str, saved: bool = False) -> str:
+    """One cell's markup (the matrix.html#cell partial renders the same): built here, as 690 of
+    them through the template language take most of the page's time. Only integers and the
+    fixed level values go in."""
+    return (
+        f'<td class="cell lvl-{level or "none"}{" is-saved" if saved else ""}" id="cell-{tech_pk}-{skill_pk}">'
+        f'<select name="c-{tech_pk}-{skill_pk}" aria-labelledby="t{tech_pk} s{skill_pk}">{_OPTIONS[level]}</select></td>'
+    )
+
+
 @manager_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def matrix(request: HtmxHttpRequest) -> HttpResponse:
-    return render(request, "skills/matrix.html", matrix_context())
+    """GET the table (`?group=` one skill group); POST the whole form (without JavaScript): the
+    cells whose level changed are saved, in one transaction; an unknown level is a 400 naming the
+    cell, and nothing changes."""
+    group = request.GET.get("group")
+    if request.method == "POST":
+        return _matrix_save(request)
+    return render(request, "skills/matrix.html", matrix_context(group))
+
+
+def _matrix_save(request: HtmxHttpRequest) -> HttpResponse:
+    wanted: dict[tuple[int, int], str] = {}
+    valid = {value for value, _ in LEVEL_CHOICES}
+    for key in request.POST:
+        value = request.POST.get(key, "")
+        match = CELL.match(key)
+        if not match:
+            continue
+        if value not in valid:
+            return HttpResponse(f"{key}: unknown level {value!r}", status=400, content_type="text/plain")
+        wanted[(int(match[1]), int(match[2]))] = value
+    techs = set(Technician.objects.filter(pk__in={t for t, _ in wanted}).values_list("pk", flat=True))
+    skills = set(Skill.objects.filter(pk__in={s for _, s in wanted}).values_list("pk", flat=True))
+    unknown = next((f"c-{t}-{s}" for t, s in wanted if t not in techs or s not in skills), None)
+    if unknown:
+        return HttpResponse(f"{unknown}: no such technician or skill", status=400, content_type="text/plain")
+    current = {
+        (t, s): level
+        for t, s, level in TechnicianSkill.objects.filter(technician__in=techs, skill__in=skills).values_list(
+            "technician_id", "skill_id", "level"
+        )
+    }
+    changed = 0
+    with transaction.atomic():
+        for (t, s), level in wanted.items():
+            if current.get((t, s), "") == level:
+                continue
+            changed += 1
+            if level:
+                TechnicianSkill.objects.update_or_create(technician_id=t, skill_id=s, defaults={"level": level})
+            else:
+                TechnicianSkill.objects.filter(technician_id=t, skill_id=s).delete()
+    messages.success(request, f"{changed} cell{'s' if changed != 1 else ''} saved.")
+    back = reverse("skills:matrix")
+    group = request.POST.get("group")
+    return redirect(f"{back}?{urlencode({'group': group})}" if group is not None and group != "" else back)
 
 
 @manager_required
@@ -69,13 +154,7 @@ def level_set(request: HtmxHttpRequest, technician_id: int, skill_id: int) -> Ht
     if not request.htmx:
         messages.success(request, f"{tech.name}: {skill.name} {level or 'removed'}")
         return redirect("skills:matrix")
-    context = {
-        "tech": tech,
-        "skill": skill,
-        "level": level,
-        "level_choices": cast(forms.ChoiceField, LevelForm.base_fields["level"]).choices,
-        "saved": True,
-    }
+    context = {"tech": tech, "skill": skill, "level": level, "level_choices": LEVEL_CHOICES, "saved": True}
     return render(request, "skills/matrix.html#cell", context)
 
 
