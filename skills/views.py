@@ -93,7 +93,8 @@ def matrix(request: HtmxHttpRequest) -> HttpResponse:
     """GET the table (`?group=` one skill group); POST the whole form (without JavaScript): the
     cells whose level changed are saved, in one transaction; an unknown level is a 400 naming the
     cell, and nothing changes."""
-    group = request.GET.get("group")
+    raw = request.GET.get("group") or None  # empty: all groups; "-": skills without a group
+    group = "" if raw == "-" else raw
     if request.method == "POST":
         return _matrix_save(request)
     return render(request, "skills/matrix.html", matrix_context(group))
@@ -133,8 +134,8 @@ def _matrix_save(request: HtmxHttpRequest) -> HttpResponse:
                 TechnicianSkill.objects.filter(technician_id=t, skill_id=s).delete()
     messages.success(request, f"{changed} cell{'s' if changed != 1 else ''} saved.")
     back = reverse("skills:matrix")
-    group = request.POST.get("group")
-    return redirect(f"{back}?{urlencode({'group': group})}" if group is not None and group != "" else back)
+    group = request.POST.get("group") or ""
+    return redirect(f"{back}?{urlencode({'group': group})}" if group else back)
 
 
 @manager_required

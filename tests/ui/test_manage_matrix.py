@@ -44,6 +44,12 @@ def test_a_skill_group_shows_only_its_skills(manager_client: Any, alice: Any, sk
     page = manager_client.get(URL, {"group": "Collaboration"}).content.decode()
     assert f'name="c-{alice.pk}-{teams.pk}"' in page and f'name="c-{alice.pk}-{skill.pk}"' not in page
     assert '<option value="Collaboration" selected>Collaboration</option>' in page
+    everything = manager_client.get(URL, {"group": ""}).content.decode()  # "All groups"
+    assert f'name="c-{alice.pk}-{teams.pk}"' in everything and f'name="c-{alice.pk}-{skill.pk}"' in everything
+    loose = SkillFactory(name="Misc", group="")
+    other = manager_client.get(URL, {"group": "-"}).content.decode()  # skills without a group
+    assert f'name="c-{alice.pk}-{loose.pk}"' in other and f'name="c-{alice.pk}-{teams.pk}"' not in other
+    assert '<option value="-" selected>Other</option>' in other
 
 
 def test_saving_the_whole_form_changes_only_the_changed_cells(manager_client: Any, alice: Any, bob: Any, skill: Any) -> None:
