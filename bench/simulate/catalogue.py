@@ -107,6 +107,16 @@ class Params:
     # technician and are escalated as above.
     force_urgent_only: bool = False
     escalate_before_due_min: float = 30.0
+    # Hourly cost by seniority, drawn uniformly per technician: the example workspace's ranges
+    # (dispatch/fixtures/example_workspace.json: seniors $92-110, mids $48-70, juniors $40-45).
+    hourly_cost: dict[str, tuple[float, float]] = field(
+        default_factory=lambda: {"senior": (92.0, 110.0), "mid": (48.0, 70.0), "junior": (40.0, 45.0)}
+    )
+    # The engine's factor weights for the weighted strategies (hybrid and its batch), and how far
+    # SLA urgency shifts them; None: the engine's defaults (dispatch.engine.types DEFAULT_WEIGHTS,
+    # Policy.sla_priority_weight). bench.simulate.fit searches these.
+    weights: dict[str, float] | None = None
+    sla_priority_weight: float | None = None
     desk_timezone: str = "America/New_York"
     start: str = "2026-04-06"  # a Monday, clear of daylight-saving changes for the whole run
 

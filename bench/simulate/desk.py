@@ -135,6 +135,7 @@ class TechProfile:
     on_call: list[Span]  # on call, outside shift and time off
     time_off: list[Span]
     on_call_raw: list[Span]  # the rota as published (the engine subtracts shift/time off itself)
+    hourly_cost: float = 0.0  # dollars per hour worked, drawn by seniority (Params.hourly_cost)
 
 
 @dataclass
@@ -172,6 +173,8 @@ class Ticket:
     forced: bool = False  # everyone able to take it bounced it; the next holder keeps it
     handoffs: int = 0
     assignments: int = 0
+    worked: float = 0.0  # minutes anyone worked on it (bounce looks included)
+    cost: float = 0.0  # dollars: each holder's minutes worked x their hourly cost
     touched_by: list[int] = field(default_factory=list)
     excluded: tuple[str, ...] = ()
 
@@ -179,7 +182,7 @@ class Ticket:
         self.holder = self.assigned_at = self.first_assigned = self.first_right = None
         self.first_response = self.resolved = self.remaining = None
         self.started = self.bouncing = self.forced = False
-        self.logged = 0.0
+        self.logged = self.worked = self.cost = 0.0
         self.handoffs = self.assignments = 0
         self.touched_by = []
         self.excluded = ()
@@ -268,6 +271,15 @@ def _techs(rng: random.Random, params: Params, clock: Clock, horizon: int) -> li
     _time_off(rng, out, clock, horizon)
     _on_call(out, clock, horizon)
     return out
+
+
+def _hourly_costs(seed: int, params: Params, techs: list[TechProfile]) -> None:
+    """Each technician's hourly cost, uniform in their seniority's range. A stream of its own, so
+    the rest of the desk is drawn exactly as before costs existed."""
+    rng = random.Random(f"switchboard-cost-{seed}")
+    for t in techs:
+        lo, hi = params.hourly_cost.get(t.seniority, (0.0, 0.0))
+        t.hourly_cost = round(rng.uniform(lo, hi), 2)
 
 
 def _time_off(rng: random.Random, techs: list[TechProfile], clock: Clock, horizon: int) -> None:
@@ -446,6 +458,7 @@ def build_desk(seed: int, params: Params) -> Desk:
     horizon = params.warmup_days + params.days + params.drain_days + 2
     techs = _techs(rng, params, clock, horizon)
     companies = _companies(rng, params, techs)
+    _hourly_costs(seed, params, techs)
     business = SpanIndex(
         clock.local_windows(params.desk_timezone, (0, 1, 2, 3, 4), time(8), time(18), horizon + 30)
     )

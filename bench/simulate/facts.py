@@ -50,7 +50,7 @@ class FactsBuilder:
                 languages=tp.languages, skills=dict(tp.skills),
                 schedule=(Shift(tp.days, tp.start, tp.end),),
                 time_off=tuple(Interval(dt(a), dt(b), "time off") for a, b in tp.time_off),
-                specialization=tp.team,
+                specialization=tp.team, hourly_cost=tp.hourly_cost,
             )  # fmt: skip
             self.base[False].append(plain)
             self.base[True].append(
@@ -68,6 +68,10 @@ class FactsBuilder:
             hours_per_ticket=typical_hours(desk),
             business_hours=BusinessHours(timezone=p.desk_timezone),
         )  # fmt: skip
+        if p.weights is not None:
+            self.policy = replace(self.policy, weights=dict(p.weights))
+        if p.sla_priority_weight is not None:
+            self.policy = replace(self.policy, sla_priority_weight=p.sla_priority_weight)
 
     def policy_at(self, now: float, strategy: str = "hybrid") -> Policy:
         return replace(self.policy, now=self.clock.dt(now), strategy=strategy)

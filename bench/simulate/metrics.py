@@ -29,6 +29,8 @@ METRICS: tuple[tuple[str, str, str, bool | None], ...] = (
     ("gini", "Gini of hours worked", "", False),
     ("after_hours", "After-hours share of work", "%", None),
     ("oncall_hours", "On-call hours worked / week", "h", None),
+    ("work_ticket", "Hours worked / ticket", "h", False),
+    ("cost_ticket", "Cost / ticket (hourly cost x h)", "$", False),
 )
 METRIC_INFO = {m[0]: m for m in METRICS}
 
@@ -104,6 +106,8 @@ def measure(sim: Simulation) -> dict[str, Any]:
         "gini": gini(worked),
         "after_hours": 100 * after / 60 / total_work if total_work else 0.0,
         "oncall_hours": oncall / 60 / weeks if weeks else 0.0,
+        "work_ticket": sum(t.worked for t in tickets) / 60 / n,
+        "cost_ticket": sum(t.cost for t in tickets) / n,
         "hours_by_tech": {t.id: round(w, 1) for t, w in zip(sim.techs, worked, strict=True)},
         "by_priority": {
             p: round(

@@ -47,7 +47,7 @@ def aggregate(results: Sequence[dict[str, Any]], strategies: Sequence[str]) -> d
 def _fmt(value: float, unit: str) -> str:
     if math.isnan(value):
         return "n/a"
-    if unit in ("%", "min"):
+    if unit in ("%", "min", "$"):
         return f"{value:.1f}"
     if unit == "h":
         return f"{value:.2f}"

@@ -213,6 +213,7 @@ class Simulation:
             return  # superseded by a pause
         ticket = tech.current
         tech.segments.append((tech.seg_start, self.now))
+        self._charge(tech, ticket, self.now - tech.seg_start)
         tech.current = None
         tech.version += 1
         tech.changed += 1
@@ -279,12 +280,19 @@ class Simulation:
         worked = self.now - tech.seg_start
         if worked > 0:
             tech.segments.append((tech.seg_start, self.now))
+            self._charge(tech, ticket, worked)
         ticket.remaining = max(0.0, (ticket.remaining or 0.0) - worked)
         ticket.logged += worked
         tech.current = None
         tech.changed += 1
         tech.version += 1
         tech.queue.append(ticket)
+
+    @staticmethod
+    def _charge(tech: TechState, ticket: Ticket, minutes: float) -> None:
+        """Book minutes worked on a ticket at the technician's hourly cost."""
+        ticket.worked += minutes
+        ticket.cost += minutes / 60 * tech.p.hourly_cost
 
     def _bounce(self, tech: TechState, ticket: Ticket) -> None:
         ticket.handoffs += 1
