@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Avg, Count, F, FloatField, Max, Prefetch, Q, Sum
+from django.db.models import Avg, Count, F, FloatField, Max, Prefetch, Q, Subquery, Sum
 from django.db.models.functions import Coalesce, Greatest
 
 from dispatch.engine.affinity import AFFINITY_FEATURES
@@ -34,7 +34,16 @@ from dispatch.engine.types import (
     TicketFacts,
     Workload,
 )
-from dispatch.models import Assignment, Company, DispatchSettings, ModelVersion, TechnicianExperience, Ticket
+from dispatch.learning.workpattern import effective_capacity, fallback_hours
+from dispatch.models import (
+    Assignment,
+    Company,
+    DispatchSettings,
+    LearnedWorkPattern,
+    ModelVersion,
+    TechnicianExperience,
+    Ticket,
+)
 from dispatch.models import Rule as RuleModel
 from skills.models import OnCall, Technician, TimeOff
 from skills.models import Shift as ShiftModel
@@ -182,6 +191,8 @@ def build_people_facts(*, now: datetime) -> list[TechFacts]:
     rarely and costs most to build. Seven queries."""
     techs = list(
         Technician.objects.filter(active=True)
+        .select_related("work_pattern")
+        .annotate(desk_capacity=_desk_capacity())
         .prefetch_related("skill_levels__skill", "certifications", *rota_prefetches(now))
         .order_by("external_id")
     )
@@ -214,7 +225,10 @@ def build_people_facts(*, now: datetime) -> list[TechFacts]:
                 row, relative, typical.get(slice_)
             )
     return [
-        _tech_facts(t, Workload(), experience[t.pk], company_history[t.pk], None, board_experience[t.pk])
+        _tech_facts(
+            t, Workload(), experience[t.pk], company_history[t.pk], None, board_experience[t.pk],
+            capacity_default=_capacity_default(t),
+        )  # fmt: skip
         for t in techs
     ]
 
@@ -226,6 +240,8 @@ def rebuild_people_facts(previous: list[TechFacts], technicians: set[int], *, no
     drop out; the order stays by external id."""
     fresh = list(
         Technician.objects.filter(pk__in=technicians)
+        .select_related("work_pattern")
+        .annotate(desk_capacity=_desk_capacity())
         .prefetch_related("skill_levels__skill", "certifications", *rota_prefetches(now))
         .order_by("external_id")
     )
@@ -243,6 +259,7 @@ def rebuild_people_facts(previous: list[TechFacts], technicians: set[int], *, no
             dict(before.company_history) if before else {},
             None,
             dict(before.board_experience) if before else {},
+            capacity_default=_capacity_default(tech),
         )  # fmt: skip
     return [out[k] for k in sorted(out)]
 
@@ -288,7 +305,11 @@ def _tech_facts(
     company_history: dict[str, CompanyHistory],
     last_assigned_at: datetime | None,
     board_experience: dict[str, Experience] | None = None,
+    *,
+    capacity_default: int | None = None,
 ) -> TechFacts:
+    """`capacity_default` given: the technician's learned capacity and hours apply where nothing
+    is stated (`_learned`); None: only what is stated (the replay learns its own)."""
     skills = {ts.skill.name: SKILL_LEVELS[ts.level] for ts in tech.skill_levels.all()}
     top_skills = sorted(tech.skill_levels.all(), key=lambda ts: -SKILL_LEVELS[ts.level])[:2]
     return TechFacts(
@@ -302,7 +323,6 @@ def _tech_facts(
         languages=frozenset(tech.languages or ["English"]),
         skills=skills,
         certifications=frozenset(c.name for c in tech.certifications.all()),
-        max_active_tickets=tech.max_active_tickets,
         hourly_cost=float(tech.hourly_cost) if tech.hourly_cost is not None else None,
         workload=workload,
         experience=experience,
@@ -310,8 +330,39 @@ def _tech_facts(
         board_experience=board_experience or {},
         last_assigned_at=last_assigned_at,
         specialization=" & ".join(ts.skill.name for ts in top_skills),
-        **rota(tech),
+        **{**rota(tech), "max_active_tickets": tech.max_active_tickets, **_learned(tech, capacity_default)},
     )
+
+
+def _desk_capacity() -> Subquery:
+    """The desk's default capacity, read with the technicians (no query of its own)."""
+    return Subquery(DispatchSettings.objects.filter(pk=1).values("max_tickets_per_technician")[:1])
+
+
+def _capacity_default(tech: Technician) -> int:
+    stored = getattr(tech, "desk_capacity", None)
+    return int(stored) if stored else int(DispatchSettings._meta.get_field("max_tickets_per_technician").default)
+
+
+def _learned(tech: Technician, capacity_default: int | None) -> dict[str, Any]:
+    """The capacity to rank with (stated, else confirmed, else learned above the default) and,
+    for a technician with no schedule at all, the confirmed or learned working hours
+    (dispatch/learning/workpattern.py); from the `work_pattern` the query selected."""
+    if capacity_default is None:
+        return {}
+    try:
+        pattern = tech.work_pattern  # type: ignore[attr-defined]
+    except LearnedWorkPattern.DoesNotExist:
+        return {}
+    out: dict[str, Any] = {
+        "max_active_tickets": effective_capacity(
+            tech.max_active_tickets, pattern.capacity_confirmed, pattern.capacity, capacity_default
+        )
+    }
+    hours = fallback_hours(pattern.hours, pattern.hours_confirmed, pattern.hours_ignored)
+    if hours is not None and hours.days and not any(True for _ in tech.shifts.all()):
+        out["schedule"] = (Shift(days=hours.days, start=hours.start, end=hours.end),)
+    return out
 
 
 def ticket_queryset() -> Any:

@@ -25,7 +25,7 @@ WATCHED: dict[str, bool] = {
     "dispatch.SLAPolicy": False,
     "dispatch.Board": False,
     "dispatch.Rule": False,
-    "dispatch.DispatchSettings": False,
+    "dispatch.DispatchSettings": True,  # its capacity default decides which learned capacities apply
     "dispatch.ModelVersion": True,
 }
 

@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from dispatch.engine.affinity import AFFINITY_FEATURES
-from dispatch.models import ModelVersion, TechnicianExperience
+from dispatch.models import LearnedWorkPattern, ModelVersion, TechnicianExperience
 from skills.models import Technician
 
 from . import classifier
@@ -29,16 +29,17 @@ from .db import history_records
 from .experience import (
     HALF_LIFE_DAYS,
     PRIOR_STRENGTH,
-    ExperienceLearner,
     HistoryRecord,
     SliceStats,
     compute_experience,
 )
+from .workpattern import LearnedPattern, learn_patterns
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
 ALGORITHM = "sb2"  # bump when the learning changes meaningfully
 HOLDOUT = 0.2
+CHECK_TEXTS = 6_000  # the held-out check's model learns from at most this many (the latest before the held-out)
 KEEP_MODEL_FILES = 3  # classifier files of older versions are deleted beyond this many
 
 
@@ -64,12 +65,13 @@ def labelled_texts(records: list[HistoryRecord]) -> tuple[list[str], list[str]]:
 
 
 def classifier_holdout(texts: list[str], labels: list[str]) -> dict[str, Any]:
-    """A quick honest check: fit on the earlier 80% of labelled history, score the latest 20%."""
+    """A quick honest check: fit on the earlier 80% of labelled history (its latest CHECK_TEXTS),
+    score the latest 20%."""
     cut = int(len(texts) * (1 - HOLDOUT))
     test_labels = labels[cut:]
     if cut < 2 or not test_labels:
         return {}
-    model = classifier.fit(texts[:cut], labels[:cut])
+    model = classifier.fit(texts[:cut], labels[:cut], max_texts=CHECK_TEXTS)
     if model is None:
         return {}
     ranked = classifier.top_categories(model, texts[cut:], 3)
@@ -77,6 +79,7 @@ def classifier_holdout(texts: list[str], labels: list[str]) -> dict[str, Any]:
     n = len(test_labels)
     return {
         "holdout_tickets": n,
+        "holdout_trained_on": min(cut, CHECK_TEXTS),
         "holdout_top1": round(sum(r[0] == y for r, y in zip(ranked, test_labels, strict=True)) / n, 4),
         "holdout_top3": round(sum(y in r for r, y in zip(ranked, test_labels, strict=True)) / n, 4),
         "holdout_majority": round(sum(y == majority for y in test_labels) / n, 4),
@@ -90,10 +93,11 @@ def affinity_metrics(
     as of its opening (what the replay does on its training period)."""
     ordered = sorted(records, key=lambda r: (r.opened_at, r.ticket_id))
     roster = sorted({r.tech for r in ordered if r.tech})  # type: ignore[type-var]
-    learner = ExperienceLearner(half_life_days, prior_strength)
-    learner.extend(ordered)
     weights = fit_engine_affinity(
-        ordered, learner, roster, progress=lambda done, total: progress("affinity", done, total)
+        ordered,
+        roster,
+        half_life_days=half_life_days,
+        progress=lambda done, total: progress("affinity", done, total),
     )
     if not weights:
         return {}
@@ -126,6 +130,9 @@ def train_models(
     stats = compute_experience(records, as_of, half_life_days=half_life_days, prior_strength=prior_strength)
     progress("experience", 1, 1)
     digest = history_digest(records)
+    zones = dict(Technician.objects.values_list("external_id", "timezone"))
+    patterns = learn_patterns(records, lambda tech: zones.get(tech, "UTC"))
+    progress("capacity and hours", 1, 1)
 
     texts, labels = labelled_texts(records)
     metrics: dict[str, Any] = {
@@ -138,14 +145,19 @@ def train_models(
         "prior_strength": prior_strength,
         "history_digest": digest,
         "classifier": {"labelled": len(texts), "classes": len(set(labels))},
+        "work_patterns": {
+            "learned_capacity": sum(1 for p in patterns.values() if p.capacity is not None),
+            "learned_hours": sum(1 for p in patterns.values() if p.hours is not None),
+        },
     }
     metrics["affinity"] = affinity_metrics(records, half_life_days, prior_strength, progress)
     pipeline = None
     if len(set(labels)) >= 2:
         metrics["classifier"].update(classifier_holdout(texts, labels))
-        progress("classifier", 1, 2)
+        progress("classifier check", 1, 1)
         pipeline = classifier.fit(texts, labels)
-        progress("classifier", 2, 2)
+        metrics["classifier"]["trained_on"] = min(len(texts), classifier.MAX_TEXTS)
+        progress("classifier", 1, 1)
 
     version = _version_name(digest)
     path: Path | None = None
@@ -153,7 +165,7 @@ def train_models(
         path = Path(settings.MODEL_DIR) / f"{version}.joblib"
         classifier.save(pipeline, path)
     try:
-        model_version = _store(version, stats, path, metrics, total)
+        model_version = _store(version, stats, path, metrics, total, patterns)
     except Exception:
         if path is not None:
             path.unlink(missing_ok=True)
@@ -166,34 +178,39 @@ def train_models(
 
 @transaction.atomic
 def _store(
-    version: str, stats: list[SliceStats], path: Path | None, metrics: dict[str, Any], total: int
+    version: str,
+    stats: list[SliceStats],
+    path: Path | None,
+    metrics: dict[str, Any],
+    total: int,
+    patterns: dict[str, LearnedPattern] | None = None,
 ) -> ModelVersion:
     # Two runs at once (nightly + after an import) take turns here: the second waits for the
     # first to commit, then replaces its rows instead of colliding with them.
     list(ModelVersion.objects.select_for_update().filter(active=True).values_list("pk", flat=True))
     tech_pk = dict(Technician.objects.values_list("external_id", "pk"))
     TechnicianExperience.objects.all().delete()
-    TechnicianExperience.objects.bulk_create(
-        [
-            TechnicianExperience(
-                technician_id=tech_pk[s.tech],
-                scope=s.scope,
-                key=s.key,
-                resolved=round(s.resolved, 6),
-                resolved_raw=s.resolved_raw,
-                avg_resolution_hours=_r(s.avg_resolution_hours),
-                reopen_rate=_r(s.reopen_rate),
-                csat=_r(s.csat),
-                on_time_rate=_r(s.on_time_rate),
-                resolved_this_week=s.resolved_this_week,
-                model_version=version,
-            )
-            for s in stats
-            if s.tech in tech_pk
-        ],
-        batch_size=1000,
-    )
+    rows = [
+        (
+            tech_pk[s.tech],
+            s.scope,
+            s.key,
+            round(s.resolved, 6),
+            s.resolved_raw,
+            _r(s.avg_resolution_hours),
+            _r(s.reopen_rate),
+            _r(s.csat),
+            _r(s.on_time_rate),
+            s.resolved_this_week,
+            version,
+        )
+        for s in stats
+        if s.tech in tech_pk
+    ]
+    _insert_experience(rows)
+    _store_patterns(version, tech_pk, patterns or {})
     ModelVersion.objects.filter(active=True).update(active=False)
+    # Creating the active version announces the change of facts (people: everyone's rebuilt).
     return ModelVersion.objects.create(
         version=version,
         history_count=total,
@@ -201,6 +218,64 @@ def _store(
         metrics=metrics,
         active=True,
     )
+
+
+EXPERIENCE_COLUMNS = (
+    "technician_id",
+    "scope",
+    "key",
+    "resolved",
+    "resolved_raw",
+    "avg_resolution_hours",
+    "reopen_rate",
+    "csat",
+    "on_time_rate",
+    "resolved_this_week",
+    "model_version",
+)
+
+
+def _insert_experience(rows: list[tuple[Any, ...]]) -> None:
+    """The experience rows, by COPY on PostgreSQL (tens of thousands of rows: a second, where
+    bulk_create took ten), by bulk_create elsewhere."""
+    if connection.vendor != "postgresql":
+        TechnicianExperience.objects.bulk_create(
+            [TechnicianExperience(**dict(zip(EXPERIENCE_COLUMNS, row, strict=True))) for row in rows],
+            batch_size=1000,
+        )
+        return
+    table = TechnicianExperience._meta.db_table
+    with connection.cursor() as cursor, cursor.copy(
+        f'COPY "{table}" ({", ".join(EXPERIENCE_COLUMNS)}) FROM STDIN'
+    ) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _store_patterns(version: str, tech_pk: dict[str, int], patterns: dict[str, LearnedPattern]) -> None:
+    """Replace every technician's learned capacity and hours; what managers confirmed or set
+    stays (a technician no longer in history keeps their row, with nothing learned)."""
+    existing = {p.technician_id: p for p in LearnedWorkPattern.objects.all()}
+    create: list[LearnedWorkPattern] = []
+    for external_id, pk in tech_pk.items():
+        learned = patterns.get(external_id)
+        row = existing.get(pk)
+        if row is None:
+            if learned is None:
+                continue
+            row = LearnedWorkPattern(technician_id=pk)
+            create.append(row)
+        row.capacity = learned.capacity if learned else None
+        row.capacity_samples = learned.capacity_samples if learned else 0
+        row.capacity_median = learned.capacity_median if learned else None
+        row.hours = learned.hours.to_json() if learned and learned.hours else None
+        row.model_version = version
+    LearnedWorkPattern.objects.bulk_update(
+        list(existing.values()),
+        ["capacity", "capacity_samples", "capacity_median", "hours", "model_version"],
+        batch_size=500,
+    )
+    LearnedWorkPattern.objects.bulk_create(create, batch_size=500)
 
 
 def _prune_model_files(keep: int) -> None:
