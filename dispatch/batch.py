@@ -13,11 +13,12 @@ from django.utils import timezone
 
 from dispatch import engine
 from dispatch.facts import load_policy, open_unassigned_tickets, ticket_facts
-from dispatch.freshness import same_advice
+from dispatch.freshness import advice_matches, same_advice
 from dispatch.models import Decision, DecisionStatus, Ticket
 from dispatch.selectors import attach_decisions, current_decision_id
-from dispatch.services import AssignmentConflict, decision_store, resolve_mode
+from dispatch.services import AssignmentConflict, decision_store, resolve_mode, suggestions_store
 from dispatch.snapshot import table_for, tech_facts
+from skills.models import AutoAssign
 
 
 def _unchanged(previous: Decision | None, ranking: Any, mode: str | None, ticket: Ticket) -> bool:
@@ -31,6 +32,21 @@ def _unchanged(previous: Decision | None, ranking: Any, mode: str | None, ticket
     assert previous is not None
     resolved, shadow = resolve_mode(mode, ticket.effective_category, ranking)
     return resolved != "assign" and previous.status == (DecisionStatus.SHADOW if shadow else DecisionStatus.SUGGESTED)
+
+
+def _still_suggested(previous: Decision | None, selected: str | None, mode: str | None, ticket: Ticket) -> bool:
+    """_unchanged for a batch pick, decided without its reasons: the decision already suggests
+    this technician, and the mode cannot turn on the new ranking's confidence (an explicit
+    suggest, or a category whose auto-assign is not on)."""
+    if selected is None or not advice_matches(previous, (selected, None, "")):
+        return False
+    assert previous is not None
+    category = ticket.effective_category
+    if mode == "suggest" or (mode is None and (category is None or category.auto_assign == AutoAssign.OFF)):
+        return previous.status == DecisionStatus.SUGGESTED
+    if mode is None and category is not None and category.auto_assign == AutoAssign.SHADOW:
+        return previous.status == DecisionStatus.SHADOW
+    return False
 
 
 def batch_dispatch(
@@ -49,17 +65,38 @@ def batch_dispatch(
     snap = tech_facts(now)
     techs = snap.techs
     facts = [ticket_facts(t) for t in tickets]
-    rankings = engine.rank_batch(facts, techs, policy, optimise=optimise, table=table_for(snap))
+    plans = engine.plan_batch(facts, techs, policy, table_for(snap), optimise=optimise)
     by_id = {t.external_id: (t, f) for t, f in zip(tickets, facts, strict=True)}
-    results: list[dict[str, Any]] = []
+    results: list[dict[str, Any] | None] = []
     rechecked: list[int] = []  # kept decisions, now known to hold on this version of the facts
-    for ranking in rankings:
-        ticket, fact = by_id[ranking.ticket_id]
+    pending: list[tuple[int, Ticket, Any, Any]] = []  # (result index, ticket, ranking, facts) to store
+    for plan in plans:
+        ticket, fact = by_id[plan.ticket_id]
         kept: Decision | None = getattr(ticket, "decision", None)
+        if _still_suggested(kept, plan.selected, mode, ticket):  # no need to write its reasons
+            assert kept is not None
+            rechecked.append(kept.pk)
+            results.append(_result(ticket, kept, True, unchanged=True))
+            continue
+        ranking = plan.ranking()
         if _unchanged(kept, ranking, mode, ticket):
             assert kept is not None
             rechecked.append(kept.pk)
             results.append(_result(ticket, kept, kept.status != DecisionStatus.FAILED, unchanged=True))
+            continue
+        results.append(None)
+        pending.append((len(results) - 1, ticket, ranking, fact))
+    # Suggestions in bulk (a fixed number of queries); failures and assignments one by one.
+    with transaction.atomic():
+        stored, _rest = suggestions_store(
+            [(t, r, f) for _, t, r, f in pending], techs=techs, policy=policy, mode=mode,
+            initiated_by=initiated_by, started_at=now, facts_version=snap.version,
+        )  # fmt: skip
+    done = {d.ticket_id: d for d in stored}
+    for at, ticket, ranking, fact in pending:
+        decision = done.get(ticket.pk)
+        if decision is not None:
+            results[at] = _result(ticket, decision, decision.document.get("success", False))
             continue
         try:
             with transaction.atomic():
@@ -68,15 +105,16 @@ def batch_dispatch(
                     initiated_by=initiated_by, started_at=now, facts_version=snap.version,
                 )  # fmt: skip
         except AssignmentConflict as exc:
-            results.append({"ticket_id": ticket.external_id, "success": False, "reason": "ALREADY_ASSIGNED", "message": str(exc)})
+            results[at] = {"ticket_id": ticket.external_id, "success": False, "reason": "ALREADY_ASSIGNED", "message": str(exc)}
             continue
-        results.append(_result(ticket, decision, decision.document.get("success", False)))
+        results[at] = _result(ticket, decision, decision.document.get("success", False))
     Decision.objects.filter(pk__in=rechecked).update(facts_version=snap.version)
-    results += [
+    out = [r for r in results if r is not None]
+    out += [
         {"ticket_id": ext, "success": False, "reason": "NOT_IN_BATCH", "message": f"Beyond the batch limit of {limit}"}
         for ext in left
     ]
-    return results
+    return out
 
 
 def _result(ticket: Ticket, decision: Decision, success: bool, unchanged: bool = False) -> dict[str, Any]:

@@ -147,7 +147,7 @@ def queue_rerank(
     """Re-rank every stale ticket on the current facts, most urgent first. Kept decisions are
     re-stamped chunk by chunk, so the queue's first page is current before the rest is done.
     `progress(done, total)` is called after each chunk. Returns counts (checked, kept, new)."""
-    from dispatch.services import decision_store
+    from dispatch.services import decision_store, suggestions_store
     from dispatch.snapshot import table_for, tech_facts
 
     now = timezone.now()
@@ -158,6 +158,7 @@ def queue_rerank(
     kept_total = new = 0
     for start in range(0, len(ids), CHUNK):  # loaded a page at a time: the first page is current first
         kept: list[int] = []
+        changed: list[tuple[Ticket, Any, Any]] = []
         for ticket in load_tickets(ids[start : start + CHUNK]):
             facts = ticket_facts(ticket)
             previous: Decision | None = getattr(ticket, "decision", None)
@@ -171,15 +172,26 @@ def queue_rerank(
                 assert previous is not None
                 kept.append(previous.pk)
                 continue
-            with transaction.atomic():
-                locked = Ticket.objects.select_for_update(of=("self",)).filter(pk=ticket.pk, assigned_to__isnull=True)
-                if not locked.exists():
-                    continue  # assigned meanwhile
-                decision_store(
-                    ticket=ticket, ranking=ranking, facts=facts, techs=snap.techs, policy=policy, mode="suggest",
-                    initiated_by=initiated_by, started_at=now, facts_version=snap.version,
+            changed.append((ticket, ranking, facts))
+        if changed:
+            with transaction.atomic():  # the chunk's new suggestions in bulk, failures one by one
+                free = set(
+                    Ticket.objects.select_for_update(of=("self",))
+                    .filter(pk__in=[t.pk for t, _, _ in changed], assigned_to__isnull=True)
+                    .order_by("pk")
+                    .values_list("pk", flat=True)
+                )  # assigned meanwhile: left alone
+                items = [c for c in changed if c[0].pk in free]
+                _stored, rest = suggestions_store(
+                    items, techs=snap.techs, policy=policy, mode="suggest", initiated_by=initiated_by,
+                    started_at=now, facts_version=snap.version,
                 )  # fmt: skip
-            new += 1
+                for ticket, ranking, facts in rest:
+                    decision_store(
+                        ticket=ticket, ranking=ranking, facts=facts, techs=snap.techs, policy=policy, mode="suggest",
+                        initiated_by=initiated_by, started_at=now, facts_version=snap.version,
+                    )  # fmt: skip
+            new += len(items)
         if kept:
             Decision.objects.filter(pk__in=kept).update(facts_version=snap.version)
         kept_total += len(kept)

@@ -282,43 +282,12 @@ def decision_store(
     Decision.objects.filter(ticket=ticket, status__in=[DecisionStatus.SUGGESTED, DecisionStatus.SHADOW]).update(
         status=DecisionStatus.SUPERSEDED
     )
+    recommended = Technician.objects.filter(external_id=ranking.selected).first() if ranking.selected else None
     decision = Decision.objects.create(
-        ticket=ticket,
-        ticket_external_id=ticket.external_id,
-        status=DecisionStatus.FAILED if failed else (DecisionStatus.SHADOW if shadow else DecisionStatus.SUGGESTED),
-        mode=mode,
-        strategy=ranking.strategy,
-        initiated_by=initiated_by,
-        recommended=Technician.objects.filter(external_id=ranking.selected).first() if ranking.selected else None,
-        confidence=ranking.confidence_value,
-        top_score=ranking.candidates[0].score if ranking.candidates else None,
-        error_code=ranking.error_code or "",
-        waiting=waiting_reason(ranking),
-        algorithm_version=algorithm_version(),
-        as_of=as_of or started_at,
-        inputs=_inputs_summary(facts, policy, len(techs)),
-        candidates=[candidate_row(c, policy.skill_match_threshold) for c in ranking.candidates],
-        facts_version=facts_version,
-        sla_risk=ranking.sla_risk or "",
-        **_threshold_marks(ranking, policy.skill_match_threshold),
+        **_decision_fields(ticket, ranking, facts, len(techs), policy, mode, shadow, recommended, initiated_by,
+                           as_of or started_at, facts_version)  # fmt: skip
     )
-    ctx = DocumentContext(
-        ticket=facts,
-        techs={t.id: t for t in techs},
-        mode=mode,
-        assigned=False,
-        decision_id=decision.pk,
-        started_at=started_at,
-        finished_at=finished,
-        algorithm_version=decision.algorithm_version,
-        initiated_by=initiated_by,
-        capacity_default=policy.max_tickets_per_technician,
-        escalation_email=policy.escalation_email,
-        sla_source=ticket.sla_due_source,
-        sla_response_due=ticket.sla_response_due,
-        sla_resolution_due=ticket.sla_resolution_due,
-        skill_match_threshold=policy.skill_match_threshold,
-    )
+    ctx = _document_context(ticket, decision, facts, techs, policy, mode, initiated_by, started_at, finished)
     if failed and already_told is not None:
         told = (already_told.notifications or {}).get("manager_notification") or {}
         first = told.get("notified_in", already_told.pk)
@@ -341,11 +310,129 @@ def decision_store(
         ctx.notifications = decision.notifications
         ctx.psa_sync = psa_sync_state(decision)
     else:
-        ctx.notifications = {"technician_notification": {"sent": False, "reason": "Awaiting dispatcher approval"}}
+        ctx.notifications = awaiting_approval()
     decision.document = build_document(ranking, ctx)
     decision.notifications = ctx.notifications
     decision.save(update_fields=["document", "notifications"])
     return decision
+
+
+def _decision_fields(
+    ticket: Ticket,
+    ranking: Ranking,
+    facts: TicketFacts,
+    evaluated: int,
+    policy: Any,
+    mode: str,
+    shadow: bool,
+    recommended: Technician | None,
+    initiated_by: str,
+    as_of: datetime,
+    facts_version: int | None,
+    version: str | None = None,
+) -> dict[str, Any]:
+    failed = ranking.selected is None or ranking.error_code is not None
+    return {
+        "ticket": ticket,
+        "ticket_external_id": ticket.external_id,
+        "status": DecisionStatus.FAILED if failed else (DecisionStatus.SHADOW if shadow else DecisionStatus.SUGGESTED),
+        "mode": mode,
+        "strategy": ranking.strategy,
+        "initiated_by": initiated_by,
+        "recommended": recommended,
+        "confidence": ranking.confidence_value,
+        "top_score": ranking.candidates[0].score if ranking.candidates else None,
+        "error_code": ranking.error_code or "",
+        "waiting": waiting_reason(ranking),
+        "algorithm_version": algorithm_version() if version is None else version,
+        "as_of": as_of,
+        "inputs": _inputs_summary(facts, policy, evaluated),
+        "candidates": [candidate_row(c, policy.skill_match_threshold) for c in ranking.candidates],
+        "facts_version": facts_version,
+        "sla_risk": ranking.sla_risk or "",
+        **_threshold_marks(ranking, policy.skill_match_threshold),
+    }
+
+
+def _document_context(
+    ticket: Ticket,
+    decision: Decision,
+    facts: TicketFacts,
+    techs: list[TechFacts] | dict[str, TechFacts],
+    policy: Any,
+    mode: str,
+    initiated_by: str,
+    started_at: datetime,
+    finished: datetime,
+) -> DocumentContext:
+    return DocumentContext(
+        ticket=facts,
+        techs=techs if isinstance(techs, dict) else {t.id: t for t in techs},
+        mode=mode,
+        assigned=False,
+        decision_id=decision.pk,
+        started_at=started_at,
+        finished_at=finished,
+        algorithm_version=decision.algorithm_version,
+        initiated_by=initiated_by,
+        capacity_default=policy.max_tickets_per_technician,
+        escalation_email=policy.escalation_email,
+        sla_source=ticket.sla_due_source,
+        sla_response_due=ticket.sla_response_due,
+        sla_resolution_due=ticket.sla_resolution_due,
+        skill_match_threshold=policy.skill_match_threshold,
+    )
+
+
+def awaiting_approval() -> dict[str, Any]:
+    return {"technician_notification": {"sent": False, "reason": "Awaiting dispatcher approval"}}
+
+
+def suggestions_store(
+    items: list[tuple[Ticket, Ranking, TicketFacts]],
+    *,
+    techs: list[TechFacts],
+    policy: Any,
+    mode: str | None,
+    initiated_by: str,
+    started_at: datetime,
+    facts_version: int | None = None,
+) -> tuple[list[Decision], list[tuple[Ticket, Ranking, TicketFacts]]]:
+    """decision_store for many tickets at once, in a fixed number of queries, for the rankings
+    that only suggest (a selection, not assigned by the mode, so no notification and no PSA push):
+    the batch and the background re-rank store most of a queue this way. Returns (the stored
+    decisions, the items left for decision_store: failures and assignments). Call inside a
+    transaction."""
+    simple: list[tuple[Ticket, Ranking, TicketFacts, str, bool]] = []
+    rest: list[tuple[Ticket, Ranking, TicketFacts]] = []
+    for ticket, ranking, facts in items:
+        resolved, shadow = resolve_mode(mode, ticket.effective_category, ranking)
+        if ranking.selected is None or ranking.error_code is not None or resolved == "assign":
+            rest.append((ticket, ranking, facts))
+        else:
+            simple.append((ticket, ranking, facts, resolved, shadow))
+    if not simple:
+        return [], rest
+    Decision.objects.filter(
+        ticket__in=[t for t, *_ in simple], status__in=[DecisionStatus.SUGGESTED, DecisionStatus.SHADOW]
+    ).update(status=DecisionStatus.SUPERSEDED)
+    people = {t.external_id: t for t in Technician.objects.filter(external_id__in={r.selected for _, r, *_ in simple})}
+    version = algorithm_version()
+    decisions = Decision.objects.bulk_create([
+        Decision(**_decision_fields(ticket, ranking, facts, len(techs), policy, resolved, shadow,
+                                    people.get(ranking.selected or ""), initiated_by, started_at, facts_version,
+                                    version))
+        for ticket, ranking, facts, resolved, shadow in simple
+    ])  # fmt: skip
+    by_id = {t.id: t for t in techs}
+    finished = timezone.now()
+    for decision, (ticket, ranking, facts, resolved, _shadow) in zip(decisions, simple, strict=True):
+        ctx = _document_context(ticket, decision, facts, by_id, policy, resolved, initiated_by, started_at, finished)
+        ctx.notifications = awaiting_approval()
+        decision.document = build_document(ranking, ctx)
+        decision.notifications = ctx.notifications
+    Decision.objects.bulk_update(decisions, ["document", "notifications"], batch_size=200)
+    return decisions, rest
 
 
 def _threshold_marks(ranking: Ranking, threshold: float) -> dict[str, Any]:

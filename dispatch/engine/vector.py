@@ -336,7 +336,7 @@ class Scored:
     skill_ok: np.ndarray
     block_seniority: np.ndarray
     values: tuple[np.ndarray, ...]  # FACTORS order
-    points: list[np.ndarray]
+    points: np.ndarray  # (factor, technician), FACTORS order
     score: np.ndarray
     bonus: np.ndarray
     pref_rank: np.ndarray
@@ -473,12 +473,12 @@ def score(ticket: TicketFacts, table: TechTable, policy: Policy, strategy: str |
         at = table.index.get(tech_id)
         if at is not None:
             bonus[at] = b
-    points = sc.points = [pyround(v * w * 100, 1) for v, w in zip(values, ev.weight_list, strict=True)]
+    points = sc.points = pyround((np.stack(values) * np.array(ev.weight_list)[:, None]) * 100, 1)  # (v * w) * 100
     sc.score = compose_scores(points, bonus)
     return sc
 
 
-def compose_scores(points: Sequence[np.ndarray], bonus: np.ndarray, start: bool = True) -> np.ndarray:
+def compose_scores(points: Sequence[np.ndarray] | np.ndarray, bonus: np.ndarray, start: bool = True) -> np.ndarray:
     """strategies.compose's score, element-wise: the rounded points' sum (in FACTORS order),
     capped at 100, plus the rule bonus capped to keep 0..100. start=False: points[0] is already
     a partial sum begun at 0, as sum() begins."""

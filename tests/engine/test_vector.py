@@ -11,7 +11,7 @@ from datetime import UTC, datetime, time, timedelta
 import numpy as np
 import pytest
 
-from dispatch.engine import rank, rank_batch
+from dispatch.engine import plan_batch, rank, rank_batch
 from dispatch.engine.types import (
     STRATEGIES,
     WORKLOAD_METHODS,
@@ -258,3 +258,16 @@ def test_pyround_is_pythons_round() -> None:
     values = np.array([0.05, 0.15, 0.25, 2.675, 72.45, 1e-9, 99.95, 33.35, 0.1 + 0.2])
     assert list(pyround(values, 1)) == [round(float(v), 1) for v in values]
     assert list(pyround(values, 2)) == [round(float(v), 2) for v in values]
+
+
+@pytest.mark.parametrize("seed", range(0, 500, 5))
+def test_a_planned_batch_picks_first_and_explains_on_demand(seed: int) -> None:
+    """plan_batch: the same picks as the reference batch before any reason is written, and each
+    ticket's ranking, when asked for, the reference's."""
+    tickets, techs, policy = batch_scenario(seed)
+    expected = rank_batch(tickets, techs, policy)
+    plans = plan_batch(tickets, techs, policy, TechTable(techs))
+    assert [p.ticket_id for p in plans] == [t.id for t in tickets]
+    assert [p.selected for p in plans] == [r.selected for r in expected]
+    for plan, e in zip(plans, expected, strict=True):
+        assert_same(plan.ranking(), e)
