@@ -78,7 +78,8 @@ class QueueTable(tables.Table):
 
     def prepare_rows(self, records: list[Ticket], *, csrf_input: str, preserve: bool, detail: bool = False) -> int:
         """Render each record's row (`record.row_html`: its <tr>, the cells, the select box and the
-        Approve form) in Python, and `record.detail_url`: 200 rows through the template engine and
+        Approve form; `record.tbody_html`: the row with its empty expansion, as the live part lists
+        it) in Python, and `record.detail_url`: 200 rows through the template engine and
         django-tables2's per-cell dispatch cost most of the page. Returns the colspan of the row's
         full-width lines."""
         ticket_url, assign_url = _url_maker("dispatch:ticket"), _url_maker("dispatch:assign")
@@ -120,6 +121,12 @@ class QueueTable(tables.Table):
                 select, expanded, t.pk, t.external_id,
                 mark_safe("".join(f'<td class="c-{n}">{c}</td>' for n, c in zip(ROW_COLUMNS, cells, strict=True))),
                 approve,
+            )  # fmt: skip
+            t.tbody_html = format_html(  # type: ignore[attr-defined]
+                '<tbody id="t-{}" class="ticket{}" data-ticket="{}" data-detail-url="{}">{}'
+                '<tr class="detail-row"><td colspan="{}"><div id="d-{}" class="detail"{}></div></td></tr></tbody>',
+                t.pk, " is-assigned" if t.assigned_to_id else "", t.pk, t.detail_url, t.row_html,  # type: ignore[attr-defined]
+                len(ROW_COLUMNS) + 3, t.pk, mark_safe(keep),
             )  # fmt: skip
         return len(ROW_COLUMNS) + 3
 

@@ -63,7 +63,7 @@ def _queue_context(request: HtmxHttpRequest) -> dict[str, Any]:
     context = {
         "filter": filterset,
         "table": table,
-        "rows": rows,
+        "records": records,
         "total": table.paginator.count,
         "failures": selectors.failed_assignments(),
         "stranded": stranded_tickets(now),
