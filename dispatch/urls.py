@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dispatch import views, views_decisions, views_manage, views_metrics
+from dispatch import views, views_decisions, views_learned, views_manage, views_metrics
 
 app_name = "dispatch"
 
@@ -28,6 +28,8 @@ urlpatterns = [
     path("rules/settings/", views_manage.settings_edit, name="settings"),
     path("rules/new/", views_manage.rule_edit, name="rule_new"),
     path("rules/<int:rule_id>/", views_manage.rule_edit, name="rule"),
+    path("people/learned/", views_learned.learned, name="learned"),
+    path("people/learned/<int:technician_id>/", views_learned.learned_review, name="learned_review"),
     path("workspace/import/", views_manage.workspace_upload, name="workspace_import"),
     path("workspace/export/", views_manage.workspace_download, name="workspace_export"),
 ]

@@ -31,10 +31,19 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from dispatch.engine.affinity import AFFINITY_FEATURES
-from dispatch.engine.types import PRIORITY_WORKLOAD_WEIGHT, GeoPoint, Policy, TechFacts, TicketFacts, Workload
+from dispatch.engine.types import (
+    PRIORITY_WORKLOAD_WEIGHT,
+    GeoPoint,
+    Policy,
+    Shift,
+    TechFacts,
+    TicketFacts,
+    Workload,
+)
 
 from .affinity import AffinityModel, Featurizer, engine_affinity_rows, engine_weights
 from .experience import ALL_KEY, HALF_LIFE_DAYS, PRIOR_STRENGTH, ExperienceLearner, HistoryRecord
+from .workpattern import effective_capacity, learn_patterns
 
 KS: tuple[int, ...] = (1, 3, 5)
 BASELINES: tuple[str, ...] = ("category_most_frequent", "least_busy", "round_robin")
@@ -363,6 +372,7 @@ def replay(
     rank: Callable[..., Any] | None = None,
     learned_ranker: bool = True,
     engine_affinity: bool = True,
+    learned_patterns: bool = True,
     progress: Progress | None = None,
 ) -> ReplayResult:
     """Replay the test period; see the module docstring. `category_model=None`: evaluate the
@@ -379,6 +389,8 @@ def replay(
     train, test_all = split(records, holdout)
     test = [r for r in test_all if r.tech]
     roster = _roster(techs, records)
+    if learned_patterns:
+        roster = with_learned_patterns(roster, train, policy.max_tickets_per_technician)
     learner = ExperienceLearner(half_life_days, prior_strength)
     learner.extend(records)
     workload = WorkloadTracker(records)
@@ -482,6 +494,29 @@ def _roster(techs: Sequence[TechFacts], records: Sequence[HistoryRecord]) -> lis
         if r.tech and r.tech not in base:
             base[r.tech] = TechFacts(id=r.tech, name=r.tech)
     return [t if t.active else replace(t, active=True) for t in base.values()]
+
+
+def with_learned_patterns(
+    roster: Sequence[TechFacts], train: Sequence[HistoryRecord], default: int
+) -> list[TechFacts]:
+    """The roster as production ranks it after train_models on the training period: where nothing
+    is stated, the capacity learned from it (above the desk default) and, for a technician with
+    no schedule at all, the working hours learned from it (dispatch/learning/workpattern.py)."""
+    zones = {t.id: t.timezone for t in roster}
+    patterns = learn_patterns(train, lambda tech: zones.get(tech, "UTC"))
+    out = []
+    for t in roster:
+        p = patterns.get(t.id)
+        if p is None:
+            out.append(t)
+            continue
+        changes: dict[str, Any] = {
+            "max_active_tickets": effective_capacity(t.max_active_tickets, None, p.capacity, default)
+        }
+        if not t.schedule and p.hours is not None and p.hours.days:
+            changes["schedule"] = (Shift(days=p.hours.days, start=p.hours.start, end=p.hours.end),)
+        out.append(replace(t, **changes))
+    return out
 
 
 def _rates(hits: dict[int, int], total: int) -> dict[str, float]:

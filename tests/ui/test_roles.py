@@ -30,6 +30,8 @@ MANAGER_ONLY = {
     "dispatch:rule",
     "dispatch:workspace_import",
     "dispatch:workspace_export",
+    "dispatch:learned",
+    "dispatch:learned_review",
     "skills:matrix",
     "skills:level",
     "skills:schedules",

@@ -43,6 +43,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--strategy", default=None, help="Dispatch strategy (default: the organisation's mode)"
         )
+        parser.add_argument(
+            "--no-learned-patterns",
+            action="store_true",
+            help="Rank without the capacity and working hours learned from the training period",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         from dispatch.learning.db import replay_inputs
@@ -71,6 +76,7 @@ class Command(BaseCommand):
                 strategy=options["strategy"],
                 half_life_days=options["half_life"],
                 prior_strength=options["prior_strength"],
+                learned_patterns=not options["no_learned_patterns"],
                 progress=progress,
             )
         except ValueError as exc:
