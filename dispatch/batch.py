@@ -6,6 +6,7 @@ assigned keeps that decision: the 5-minute cycle does not add a copy every time 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from django.db import transaction
@@ -19,6 +20,8 @@ from dispatch.selectors import attach_decisions, current_decision_id
 from dispatch.services import AssignmentConflict, decision_store, resolve_mode, suggestions_store
 from dispatch.snapshot import table_for, tech_facts
 from skills.models import AutoAssign
+
+BATCH_CANDIDATES_SHOWN = 10
 
 
 def _unchanged(previous: Decision | None, ranking: Any, mode: str | None, ticket: Ticket) -> bool:
@@ -61,7 +64,9 @@ def batch_dispatch(
     left: list[str] = list(queue[limit:].values_list("external_id", flat=True)) if limit is not None else []
     if not tickets:
         return []
-    policy = load_policy(now=now)
+    # Reasons for the top BATCH_CANDIDATES_SHOWN candidates of each ticket (the queue's detail
+    # shows them; GET /tickets/{id}/candidates and a single dispatch give CANDIDATES_SHOWN).
+    policy = replace(load_policy(now=now), candidates_shown=BATCH_CANDIDATES_SHOWN)
     snap = tech_facts(now)
     techs = snap.techs
     facts = [ticket_facts(t) for t in tickets]

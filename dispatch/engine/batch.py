@@ -399,7 +399,7 @@ def _batch_rows(tickets: Sequence[TicketFacts], table: TechTable, policy: Policy
         if needs_reference(ticket, table, ev):
             _reference_row(rows, r, evaluate(ticket, table.techs, policy), table)
             continue
-        sc = score(ticket, table, policy, None, ev)
+        sc = score(ticket, table, policy, None, ev, total=False)
         rows.allowed[r] = sc.hard_ok & sc.ok & (sc.skill_ok | ev.force)
         rows.skill_ok[r] = sc.skill_ok
         rows.pen[r] = np.where(sc.skill_ok, 0.0, PENALTY_UNQUALIFIED) + step * sc.pref_rank

@@ -407,9 +407,10 @@ def needs_reference(ticket: TicketFacts, table: TechTable, ev: Evaluation) -> bo
 
 
 def score(ticket: TicketFacts, table: TechTable, policy: Policy, strategy: str | None, ev: Evaluation,
-          loads: Loads | None = None) -> Scored:  # fmt: skip
+          loads: Loads | None = None, total: bool = True) -> Scored:  # fmt: skip
     """Hard filters, availability, the five factors and the score of every technician at once
-    (ranking._assess and _finish, vectorized)."""
+    (ranking._assess and _finish, vectorized). total=False leaves `score` unset (the batch's cost
+    matrix adds the points up itself, slot by slot)."""
     now = ev.now
     fx = ev.effects
     sc = Scored()
@@ -474,7 +475,8 @@ def score(ticket: TicketFacts, table: TechTable, policy: Policy, strategy: str |
         if at is not None:
             bonus[at] = b
     points = sc.points = pyround((np.stack(values) * np.array(ev.weight_list)[:, None]) * 100, 1)  # (v * w) * 100
-    sc.score = compose_scores(points, bonus)
+    if total:
+        sc.score = compose_scores(points, bonus)
     return sc
 
 
