@@ -54,6 +54,7 @@ BUCKETS: tuple[tuple[str, int, int], ...] = (
     ("30+", 30, 10**9),
 )
 CUTOFF = datetime.fromisoformat("2012-05-01T00:00:00+02:00")
+ANY = len(BUCKETS)  # the pooled "1+" row
 MIN_HOURS = 1 / 60  # holds under a minute are bookkeeping (resolved on pickup), not work
 
 
@@ -147,13 +148,16 @@ def within_ratio(
         v = value(r)
         if v >= MIN_HOURS:
             cells[group(r)][bucket(prior(r))].append(math.log(v))
+    # "1+": every experienced bucket pooled against first-timers (more products have both).
+    for g in cells.values():
+        g[ANY] = [x for b, xs in g.items() if 0 < b < ANY for x in xs]
     table = []
-    for b, (label, _, _) in enumerate(BUCKETS):
+    for b, (label, _, _) in [*enumerate(BUCKETS), (ANY, ("1+ (any)", 1, 10**9))]:
         all_logs = [x for g in cells.values() for x in g.get(b, [])]
         diff_sum = weight = 0.0
         groups = 0
         for g in cells.values():
-            if b in g and 0 in g:
+            if g.get(b) and g.get(0):
                 w = min(len(g[b]), len(g[0]))
                 diff_sum += w * (statistics.median(g[b]) - statistics.median(g[0]))
                 weight += w

@@ -70,6 +70,7 @@ def test_ratio_is_within_product_so_the_mix_of_products_does_not_count() -> None
     assert by["0 (first)"]["ratio"] == 1.0
     assert by["3-9"]["ratio"] == 0.5 and by["3-9"]["groups"] == 2
     assert by["1-2"]["ratio"] is None and by["1-2"]["n"] == 0
+    assert by["1+ (any)"]["ratio"] == 0.5 and by["1+ (any)"]["n"] == 3
 
 
 def test_cli_prints_the_tables_and_what_cannot_be_measured(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
