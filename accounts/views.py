@@ -6,15 +6,22 @@ the view learns which methods it accepts (405)."""
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
+
+from accounts.models import User
 
 View = Callable[..., HttpResponse]
 
@@ -57,3 +64,37 @@ def _is_manager(user: Any) -> bool:
 dispatcher_required = _role_required(_is_dispatcher)
 # Managers (and admins): skills, schedules, rules, settings, auto-assign, workspace files.
 manager_required = _role_required(_is_manager)
+
+
+# ---------------------------------------------------------------- preferences
+
+
+class PreferencesForm(forms.Form):
+    time_zone = forms.ChoiceField(
+        required=False,
+        label="Show times in",
+        help_text="Empty: this browser's time zone (else the desk's).",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        zones = sorted(zoneinfo.available_timezones())
+        cast(forms.ChoiceField, self.fields["time_zone"]).choices = [("", "This browser's time zone")] + [
+            (z, z) for z in zones
+        ]
+
+
+@dispatcher_required
+@require_http_methods(["GET", "POST"])
+def preferences(request: HtmxHttpRequest) -> HttpResponse:
+    """The signed-in user's display time zone (accounts.timezones); a bad value is a 422 naming it."""
+    user = cast(User, request.user)
+    form = PreferencesForm(request.POST or None, initial={"time_zone": user.time_zone})
+    if request.method == "POST":
+        if not form.is_valid():
+            return render(request, "accounts/preferences.html", {"form": form}, status=422)
+        user.time_zone = form.cleaned_data["time_zone"]
+        user.save(update_fields=["time_zone"])
+        messages.success(request, f"Times are shown in {user.time_zone or 'this browser’s time zone'}.")
+        return redirect("accounts:preferences")
+    return render(request, "accounts/preferences.html", {"form": form})

@@ -112,3 +112,19 @@ def test_candidates_say_when_an_away_technician_is_back_in_both_zones(
     page = client.get(reverse("dispatch:decision", args=[decision.pk])).content.decode()
     assert 'back <time datetime="2026-03-03T15:00:00+00:00"' in page
     assert 'Tue 3 Mar 10:00 EST</time> <span class="local-time">(08:00 MST local)</span>' in page
+
+
+@pytest.mark.django_db
+def test_a_user_picks_their_display_zone(dispatcher: Any, client: Any) -> None:
+    client.force_login(dispatcher)
+    url = reverse("accounts:preferences")
+    assert 'href="/accounts/preferences/"' in client.get(reverse("dispatch:decisions")).content.decode()
+    assert client.post(url, {"time_zone": "America/Chicago"}).status_code == 302
+    dispatcher.refresh_from_db()
+    assert dispatcher.time_zone == "America/Chicago"
+    assert "now shown in America/Chicago" in client.get(url).content.decode()
+    response = client.post(url, {"time_zone": "Mars/Olympus"})
+    assert response.status_code == 422 and "Select a valid choice" in response.content.decode()
+    assert client.post(url, {"time_zone": ""}).status_code == 302
+    dispatcher.refresh_from_db()
+    assert dispatcher.time_zone == ""
