@@ -126,3 +126,13 @@ def test_repeated_tickets_are_fitted_once_with_their_count() -> None:
     X = classifier.build_pipeline().named_steps["features"].fit_transform(texts)
     rows, weights = classifier._distinct_rows(X, np.asarray(labels))
     assert rows.tolist() == [0, 3, 5] and weights.tolist() == [3.0, 2.0, 1.0]
+
+
+def test_the_command_reports_what_was_learned(desk: Any) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("train_models", verbosity=0, stdout=out)
+    assert "learned capacity for 3 technicians, working hours for 0" in out.getvalue()

@@ -59,4 +59,10 @@ class Command(BaseCommand):
                 line += f" (held-out latest 20%: top-1 {clf['holdout_top1']:.1%}, majority {clf['holdout_majority']:.1%})"
         else:
             line += "; no category model (needs text in at least two categories)"
+        patterns = m.get("work_patterns")
+        if patterns:
+            line += (
+                f"; learned capacity for {patterns['learned_capacity']} technicians, "
+                f"working hours for {patterns['learned_hours']} (review them on the Learned page)"
+            )
         self.stdout.write(self.style.SUCCESS(line))
