@@ -17,10 +17,13 @@ from skills.models import Category, Technician
 AGREEMENT = {0: 0.97, 1: 0.95, 2: 0.6, 3: 0.85}
 
 
-def _opened(rng: random.Random, day: datetime, tz: zoneinfo.ZoneInfo) -> datetime:
-    """Most tickets arrive in office hours on weekdays, as on a real desk."""
+def _opened(rng: random.Random, day: datetime, tz: zoneinfo.ZoneInfo, bh: dict[str, Any]) -> datetime:
+    """Most tickets arrive in the desk's business hours, as on a real desk (the demo's clock turns
+    them with its rota, so they are not always 08:00-18:00 on weekdays)."""
     local = day.astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
-    hours = rng.uniform(8, 17.5) if local.weekday() < 5 and rng.random() < 0.85 else rng.uniform(0, 24)
+    start, end = (int(t[:2]) + int(t[3:5]) / 60 for t in (bh.get("start", "08:00"), bh.get("end", "17:30")))
+    open_day = local.weekday() in bh.get("days", [0, 1, 2, 3, 4])
+    hours = rng.uniform(start, end) if open_day and rng.random() < 0.85 else rng.uniform(0, 24)
     return local + timedelta(hours=hours)
 
 
@@ -31,15 +34,16 @@ def seed_history(*, days: int = 30, per_day: int = 9, user: Any = None, seed: in
     if not techs or not categories:
         return 0
     now = timezone.now()
-    tz = zoneinfo.ZoneInfo((DispatchSettings.load().business_hours or {}).get("timezone", "UTC"))
+    bh = DispatchSettings.load().business_hours or {}
+    tz = zoneinfo.ZoneInfo(bh.get("timezone", "UTC"))
     weights = [rng.uniform(0.4, 2.0) for _ in techs]
     made = 0
     for day in range(days, 0, -1):
-        weekend = (now - timedelta(days=day)).astimezone(tz).weekday() >= 5
+        weekend = (now - timedelta(days=day)).astimezone(tz).weekday() not in bh.get("days", [0, 1, 2, 3, 4])
         for _ in range(rng.randint(per_day - 3, per_day + 3) // (4 if weekend else 1)):
             cat_i = rng.randrange(len(categories))
             category = categories[cat_i]
-            created = _opened(rng, now - timedelta(days=day), tz)
+            created = _opened(rng, now - timedelta(days=day), tz, bh)
             recommended = rng.choices(techs, weights)[0]
             agree = rng.random() < AGREEMENT[cat_i % 4]
             assigned = recommended if agree else rng.choice([t for t in techs if t != recommended] or techs)

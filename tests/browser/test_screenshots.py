@@ -113,15 +113,18 @@ def test_screenshots(open_as: Any, browser: Any, live_server: Any, demo: dict[st
     manager.goto("/skills/schedules/")
     shot(manager, "schedules")
     manager.goto("/rules/")
-    for factor, weight in (("skill", "0.15"), ("workload", "0.35")):  # lean towards spreading work
-        manager.fill(f"#id_w_{factor}", weight)
+    for factor, weight in (("skill", "15"), ("workload", "35")):  # lean towards spreading work (sliders, %)
+        manager.locator(f"#id_w_{factor}").evaluate(
+            "(el, v) => { el.value = v; el.dispatchEvent(new Event('input', {bubbles: true})); }", weight
+        )
     manager.click("button[value=preview]")
     expect(manager.locator("#preview-result")).to_be_visible(timeout=20_000)
     shot(manager, "rules-preview", full=True)
     manager.goto("/rules/new/")
     manager.fill("#id_name", "Critical work goes to Sarah")
-    manager.fill("#id_when", '{"priority": "Critical"}')
-    manager.fill("#id_then", '{"assign_to": "tech-sarah-johnson"}')
+    manager.check("input[name=c_priority][value=Critical]")  # the rule builder's pickers, by name
+    manager.select_option("#id_a_action", "assign_to")
+    manager.select_option("#id_a_technician", "tech-sarah-johnson")
     manager.uncheck("#id_unless_unavailable")
     manager.click("button[value=preview]")
     expect(manager.locator("#preview-result")).to_be_visible(timeout=20_000)
