@@ -53,6 +53,12 @@ def test_board_stacks_under_the_queue_on_a_phone(open_as: Any, desk: dict[str, A
     board = page.locator("#board").bounding_box()
     assert board["y"] >= table["y"] + table["height"] - 1
     assert board["x"] >= 0 and board["x"] + board["width"] <= 390
+    link = row(page, desk["ticket"]).locator(".ticket-link")  # each ticket a card: its number and subject show
+    expect(link).to_be_visible()
+    box = link.bounding_box()
+    assert box["width"] > 20 and box["x"] + box["width"] <= 390
+    expect(row(page, desk["ticket"]).locator("[data-action=approve]")).to_be_in_viewport()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling
 
 
 def test_bulk_approval_by_keyboard_with_a_preview(open_as: Any, desk: dict[str, Any]) -> None:
