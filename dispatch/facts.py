@@ -76,6 +76,8 @@ def policy_from_settings(
         allow_overflow_assignment=settings.allow_overflow_assignment,
         business_hours_only=settings.business_hours_only,
         preferred_tech_priority=settings.preferred_tech_priority,
+        easy_work_cost_penalty=settings.easy_work_cost_penalty,
+        senior_pull=settings.senior_pull,
         weights=dict(settings.weights),
         business_hours=business_hours,
         rules=tuple(

@@ -134,6 +134,14 @@ class SettingsForm(forms.Form):
     preferred_tech_priority = forms.BooleanField(
         required=False, label="Prefer the customer's preferred technician"
     )
+    easy_work_cost_penalty = forms.FloatField(
+        min_value=0, max_value=1, label="Cost penalty on low-complexity work (0-1)",
+        help_text=DispatchSettings._meta.get_field("easy_work_cost_penalty").help_text,
+    )  # fmt: skip
+    senior_pull = forms.BooleanField(
+        required=False, label="Pull seniors onto Critical VIP work",
+        help_text=DispatchSettings._meta.get_field("senior_pull").help_text,
+    )  # fmt: skip
     escalation_email = forms.EmailField(required=False)
     notify_customers = forms.BooleanField(required=False)
     bh_timezone = forms.CharField(label="Time zone", max_length=64)
@@ -147,6 +155,7 @@ class SettingsForm(forms.Form):
         "dispatching_enabled", "dispatching_mode", "max_tickets_per_technician", "workload_calculation_method",
         "sla_priority_weight", "skill_match_threshold", "allow_overflow_assignment", "below_threshold",
         "business_hours_only", "preferred_tech_priority", "escalation_email", "notify_customers",
+        "easy_work_cost_penalty", "senior_pull",
     )  # fmt: skip
 
     def __init__(self, data: Any = None, *, instance: DispatchSettings, **kwargs: Any) -> None:

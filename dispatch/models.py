@@ -290,6 +290,24 @@ class DispatchSettings(models.Model):
     )
     business_hours_only = models.BooleanField(default=False)
     preferred_tech_priority = models.BooleanField(default=True)
+    easy_work_cost_penalty = models.FloatField(
+        "cost penalty on low-complexity work",
+        default=0.5,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text=(
+            "On low-complexity tickets, while a junior or mid qualifies and is available, the desk's dearest "
+            "hourly rate loses this share of its skill and track-record values (the cheapest none; seniority "
+            "stands in where no rate is known). 0 switches it off."
+        ),
+    )
+    senior_pull = models.BooleanField(
+        "pull seniors onto Critical VIP work",
+        default=True,
+        help_text=(
+            "A Critical ticket for a VIP company goes to a qualified, available senior even when busy: their "
+            "open tickets do not count against them and capacity does not hold them back."
+        ),
+    )
     weights = models.JSONField(default=default_weights)
     business_hours = models.JSONField(default=default_business_hours)
     escalation_email = models.EmailField(

@@ -272,7 +272,7 @@ def _optimal(
                     wl_cache[tid, k] = workload_factor(tech_by_id[tid], policy, add_load(base[tid], inc, k))[
                         0
                     ]
-                values[wi] = wl_cache[tid, k]
+                values[wi] = 1.0 if d.pulled else wl_cache[tid, k]
                 score = compose(values, weights, d.bonus)[2]
                 extra_pen = PENALTY_OVERFLOW if overflow and not policy.override_workload_limit else 0.0
                 cost[r, c] = pen + extra_pen - score
@@ -385,6 +385,7 @@ class _Rows:
         self.p3 = np.zeros((r, n))  # performance points
         self.p4 = np.zeros((r, n))  # customer preference points
         self.bonus = np.zeros((r, n))
+        self.pulled = np.zeros((r, n), dtype=bool)  # workload counted free (factors.senior_pulled)
         self.w_workload = np.zeros(r)
         self.overflow_ok = np.zeros(r, dtype=bool)
 
@@ -406,6 +407,7 @@ def _batch_rows(tickets: Sequence[TicketFacts], table: TechTable, policy: Policy
         p = sc.points
         rows.head[r] = (np.zeros(table.n) + p[0]) + p[1]
         rows.p3[r], rows.p4[r], rows.bonus[r] = p[3], p[4], sc.bonus
+        rows.pulled[r] = sc.pulled
     return rows
 
 
@@ -420,6 +422,7 @@ def _reference_row(rows: _Rows, r: int, ev: Evaluation, table: TechTable) -> Non
         rows.pen[r, i] = pen
         rows.head[r, i] = (0 + pts[0]) + pts[1]
         rows.p3[r, i], rows.p4[r, i], rows.bonus[r, i] = pts[3], pts[4], d.bonus
+        rows.pulled[r, i] = d.pulled
     for d in ev.drafts:
         rows.skill_ok[r, table.index[d.tech_id]] = d.skill_ok
 
@@ -464,8 +467,9 @@ def _optimal_vector(
             table.estimated_hours[ct] + inc.estimated_hours * ck, table.weighted_hours[ct] + inc.weighted_hours * ck,
             capacity=capacity[ct],
         )  # fmt: skip
-        p2 = pyround((wl[None, :] * rows_in.w_workload[R][:, None]) * 100, 1)
         grid = np.ix_(R, ct)
+        cells = np.where(rows_in.pulled[grid], 1.0, wl[None, :])
+        p2 = pyround((cells * rows_in.w_workload[R][:, None]) * 100, 1)
         points = [rows_in.head[grid], p2, rows_in.p3[grid], rows_in.p4[grid]]
         scores = compose_scores(points, rows_in.bonus[grid], start=False)
         overflow = ck >= room_arr[ct]

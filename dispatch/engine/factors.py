@@ -8,6 +8,7 @@ than the arithmetic.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -32,7 +33,7 @@ STANDING_CONFIDENCE = 1.0  # with one: decayed tickets at which the standing cou
 BOARD_EVIDENCE = 0.5  # a board's standing counts half as much as the category's
 SKILL_BLEND = 0.75  # share of the skills matrix when history also speaks
 NEUTRAL = 0.5
-SENIOR_ON_EASY_WORK = 0.9  # seniors' time is better spent elsewhere when a junior/mid qualifies
+SENIORITY_COST_POSITION: dict[str, float] = {"junior": 0.0, "mid": 0.5, "senior": 1.0}  # no hourly cost known
 JUNIOR_ON_HARD_WORK = 0.8  # high complexity, VIP or Critical work wants experience
 ON_CALL_VALUE = 0.8  # reachable, but interrupting someone off shift costs response time
 OFF_SHIFT_MAX = 0.6  # best possible value for an off-shift technician (back "now")
@@ -186,18 +187,61 @@ def demanding(ticket: TicketFacts) -> bool:
     )
 
 
-def seniority_fit(ticket: TicketFacts, tech: TechFacts, lower_qualifies: bool) -> tuple[float, str]:
-    """Multiplier on the skill value: keep seniors for hard work, juniors off VIP/critical work."""
+def cost_range(techs: Sequence[TechFacts]) -> tuple[float, float] | None:
+    """(cheapest, dearest) hourly cost on the desk; None when no technician has one."""
+    costs = [t.hourly_cost for t in techs if t.hourly_cost is not None]
+    return (min(costs), max(costs)) if costs else None
+
+
+def cost_position(tech: TechFacts, costs: tuple[float, float] | None) -> float:
+    """0 for the desk's cheapest rate .. 1 for its dearest; by seniority when the rate is unknown."""
+    if tech.hourly_cost is not None and costs is not None:
+        lo, hi = costs
+        return 0.0 if hi <= lo else clamp((tech.hourly_cost - lo) / (hi - lo))
+    return SENIORITY_COST_POSITION.get(tech.seniority, 0.5)
+
+
+def cost_fit(
+    ticket: TicketFacts, tech: TechFacts, lower_qualifies: bool, costs: tuple[float, float] | None, cost_penalty: float
+) -> float:
+    """On low-complexity work, while a junior or mid qualifies and is available, a dear technician's
+    edge (skill and track record) counts for less: the desk's dearest rate x(1 - cost_penalty),
+    the cheapest x1. 1 for any other ticket."""
+    if demanding(ticket) or ticket.complexity != "low" or not lower_qualifies or cost_penalty <= 0:
+        return 1.0
+    return 1 - cost_penalty * cost_position(tech, costs)
+
+
+def seniority_fit(
+    ticket: TicketFacts,
+    tech: TechFacts,
+    lower_qualifies: bool,
+    costs: tuple[float, float] | None = None,
+    cost_penalty: float = 0.0,
+) -> tuple[float, str]:
+    """Multiplier on the skill value: keep juniors off VIP/critical/complex work, and dear
+    technicians off low-complexity work a cheaper one can do (cost_fit)."""
     if demanding(ticket):
         if tech.seniority == "junior":
             return JUNIOR_ON_HARD_WORK, f"junior on demanding work (x{JUNIOR_ON_HARD_WORK})"
         return 1.0, ""
-    if ticket.complexity == "low" and tech.seniority == "senior" and lower_qualifies:
-        return (
-            SENIOR_ON_EASY_WORK,
-            f"senior on low-complexity work while a junior/mid qualifies (x{SENIOR_ON_EASY_WORK})",
-        )
+    mult = cost_fit(ticket, tech, lower_qualifies, costs, cost_penalty)
+    if mult < 1:
+        rate = f"${tech.hourly_cost:g}/h" if tech.hourly_cost is not None and costs is not None else tech.seniority
+        return mult, f"{rate} on low-complexity work while a cheaper technician qualifies (x{mult:.2f})"
     return 1.0, ""
+
+
+def senior_pulled(ticket: TicketFacts, tech: TechFacts, policy: Policy) -> bool:
+    """Critical work for a VIP customer goes to a qualified, available senior even when they are
+    busy: their other work waits (the workload factor counts them free, capacity does not hold
+    them back)."""
+    return (
+        policy.senior_pull
+        and ticket.priority == "Critical"
+        and ticket.company_tier.lower() == "vip"
+        and tech.seniority == "senior"
+    )
 
 
 def skill_factor(
@@ -205,10 +249,12 @@ def skill_factor(
     tech: TechFacts,
     required: tuple[str, ...] | None = None,
     lower_qualifies: bool = False,
+    cost_penalty: float = 0.0,
+    costs: tuple[float, float] | None = None,
 ) -> tuple[float, str]:
     """Skill coverage x seniority fit."""
     a = assess_skills(ticket, tech, required_skills(ticket) if required is None else required)
-    mult, note = seniority_fit(ticket, tech, lower_qualifies)
+    mult, note = seniority_fit(ticket, tech, lower_qualifies, cost_penalty=cost_penalty, costs=costs)
     return clamp(a.pct / 100 * mult), skill_reason(a, note)
 
 

@@ -21,10 +21,13 @@ from .factors import (
     assess_skills,
     availability_factor,
     capacity_of,
+    cost_fit,
+    cost_range,
     customer_preference_factor,
     performance_factor,
     preference_rank,
     required_skills,
+    senior_pulled,
     seniority_fit,
     skill_reason,
     sla_hours_remaining,
@@ -75,6 +78,7 @@ class Draft:
     points: tuple[float, ...] = ()
     bonus_points: float = 0.0
     tier: int | None = None  # None: not eligible; 0 best; +1 needs overflow; +2 below skill threshold
+    pulled: bool = False  # a senior pulled off other work for Critical VIP work (factors.senior_pulled)
     affinity: float | None = None  # 0..1 relative likelihood of resolving it, from history
 
 
@@ -96,6 +100,7 @@ class Evaluation:
     shown_weights: tuple[float, ...] = ()  # effective weights in FACTORS order, rounded for display
     weight_list: tuple[float, ...] = ()  # effective weights in FACTORS order
     force: bool = True  # may this ticket go below the skill threshold (forces_below_threshold)
+    costs: tuple[float, float] | None = None  # the desk's (cheapest, dearest) hourly rate
     # Counts over every technician when `drafts` holds only some (the vectorized path): keys
     # "min_seniority" (blocked by it), "in" (available, hard filters passed) and "busy" (those at capacity).
     tallies: dict[str, int] | None = None
@@ -192,7 +197,7 @@ def _assess(
 
 def _finish(d: Draft, ev: Evaluation, lower_qualifies: bool) -> None:
     """Skill value (with seniority fit), score, and eligibility tier."""
-    mult, note = seniority_fit(ev.ticket, d.tech, lower_qualifies)
+    mult, note = seniority_fit(ev.ticket, d.tech, lower_qualifies, ev.costs, ev.policy.easy_work_cost_penalty)
     d.values["skill"] = min(1.0, d.skill.pct / 100 * mult)
     d.reasons["skill"] = skill_reason(d.skill, note)
     if d.affinity is not None:
@@ -200,9 +205,17 @@ def _finish(d: Draft, ev: Evaluation, lower_qualifies: bool) -> None:
         # people the desk may assign, it does not make anyone qualified.
         d.values["skill"] = blend_affinity(d.values["skill"], d.affinity)
         d.reasons["skill"] += "; " + affinity_reason(d.affinity, ev.ticket)
-    d.points, d.bonus_points, d.score = compose([d.values[f] for f in FACTORS], ev.weight_list, d.bonus)
     policy = ev.policy
-    needs_overflow = d.at_capacity and not policy.override_workload_limit
+    cost_mult = cost_fit(ev.ticket, d.tech, lower_qualifies, ev.costs, policy.easy_work_cost_penalty)
+    if cost_mult < 1:  # the track record's edge is discounted like the skill's
+        d.values["performance"] = d.values["performance"] * cost_mult
+        d.reasons["performance"] += f" (x{cost_mult:.2f} on low-complexity work: cost)"
+    if d.hard_ok and d.available and d.skill_ok and senior_pulled(ev.ticket, d.tech, policy):
+        d.pulled = True
+        d.values["workload"] = d.workload_value = 1.0
+        d.reasons["workload"] = f"{d.reasons['workload']}; pulled off other work for Critical VIP work (counted free)"
+    d.points, d.bonus_points, d.score = compose([d.values[f] for f in FACTORS], ev.weight_list, d.bonus)
+    needs_overflow = d.at_capacity and not policy.override_workload_limit and not d.pulled
     if not d.skill_ok and not ev.force:
         d.blocked.append("skill_threshold")
     if needs_overflow and not ev.overflow_allowed:
@@ -282,6 +295,7 @@ def evaluate(
         if found is not None:
             for d, a in zip(ev.drafts, found, strict=True):
                 d.affinity = a
+    ev.costs = cost_range(techs)
     for d in ev.drafts:
         _finish(d, ev, lower_qualifies)
     return ev

@@ -216,6 +216,12 @@ class Policy:
     max_tickets_per_technician: int = 10
     workload_calculation_method: str = "weighted"
     sla_priority_weight: float = 0.5
+    # Seniority and cost (docs/engine.md "Seniority and cost"): on low-complexity work, while a
+    # junior or mid qualifies, the desk's dearest rate loses this share of its skill and track
+    # record values (the cheapest none); Critical work for a VIP customer pulls a qualified, available senior off
+    # other work (workload counted free, capacity not holding them back).
+    easy_work_cost_penalty: float = 0.5
+    senior_pull: bool = True
     skill_match_threshold: int = 60
     allow_overflow_assignment: bool = False
     business_hours_only: bool = False

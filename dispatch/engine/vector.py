@@ -33,9 +33,10 @@ from .factors import (
     OFF_SHIFT_DECAY_HOURS,
     OFF_SHIFT_MAX,
     ON_CALL_VALUE,
-    SENIOR_ON_EASY_WORK,
     SkillAssessment,
     assess_skills,
+    cost_position,
+    cost_range,
     customer_preference_factor,
     demanding,
     geography,
@@ -108,6 +109,8 @@ class TechTable:
         self.seniority = np.array([SENIORITIES.get(t.seniority, 2) for t in self.techs], dtype=np.int64)
         self.junior_or_mid = np.array([t.seniority in ("junior", "mid") for t in self.techs], dtype=bool)
         self.junior = np.array([t.seniority == "junior" for t in self.techs], dtype=bool)
+        self.costs = cost_range(self.techs)
+        self.cost_pos = np.array([cost_position(t, self.costs) for t in self.techs])
         self.senior = np.array([t.seniority == "senior" for t in self.techs], dtype=bool)
         self.onsite_capable = np.array([t.onsite_capable for t in self.techs], dtype=bool)
         self.own_capacity = np.array([t.max_active_tickets or 0 for t in self.techs], dtype=np.int64)
@@ -344,6 +347,7 @@ class Scored:
     lower_qualifies: bool
     capacity: np.ndarray
     workload: np.ndarray
+    pulled: np.ndarray  # seniors pulled off other work (factors.senior_pulled): workload counted free
 
 
 def _reference(ticket: TicketFacts, table: TechTable, policy: Policy, strategy: str | None, loads: Loads | None = None,
@@ -448,6 +452,11 @@ def score(ticket: TicketFacts, table: TechTable, policy: Policy, strategy: str |
         workload = workload_values(table, policy, table.active_tickets, table.estimated_hours, table.weighted_hours)
     else:
         workload = workload_values(table, policy, loads.active, loads.estimated, loads.weighted)
+    if policy.senior_pull and ticket.priority == "Critical" and ticket.company_tier.lower() == "vip":
+        sc.pulled = table.senior & hard_ok & ok & skill_ok  # factors.senior_pulled
+        workload = np.where(sc.pulled, 1.0, workload)
+    else:
+        sc.pulled = np.zeros(n, dtype=bool)
     sc.workload = workload
     performance = table.performance(ticket, performance_focus(ev.strategy))
     pref_rank = sc.pref_rank = np.full(n, 2, dtype=np.int64)
@@ -459,11 +468,13 @@ def score(ticket: TicketFacts, table: TechTable, policy: Policy, strategy: str |
 
     # Seniority fit (ranking._finish), history affinity, composition (strategies.compose).
     lower_qualifies = sc.lower_qualifies = bool((hard_ok & ok & skill_ok & table.junior_or_mid).any())
+    ev.costs = table.costs
     mult = np.ones(n)
     if demanding(ticket):
         mult[table.junior] = JUNIOR_ON_HARD_WORK
-    elif ticket.complexity == "low" and lower_qualifies:
-        mult[table.senior] = SENIOR_ON_EASY_WORK
+    elif ticket.complexity == "low" and lower_qualifies and policy.easy_work_cost_penalty > 0:
+        mult = 1 - policy.easy_work_cost_penalty * table.cost_pos  # factors.cost_fit
+        performance = performance * mult
     skill = np.minimum(1.0, pct / 100 * mult)
     aff = sc.aff = table.affinity(ticket, policy.affinity_weights) if policy.affinity_weights else None
     if aff is not None:  # affinity.blend_affinity, NaN (history silent here) as neutral
@@ -522,7 +533,7 @@ def _rank(
 
     # Tiers (ranking._finish) and errors (ranking._pool_error): failures take the reference path.
     at_capacity = lds.active >= sc.capacity
-    needs_overflow = at_capacity & (not policy.override_workload_limit)
+    needs_overflow = at_capacity & (not policy.override_workload_limit) & ~sc.pulled
     blocked = ~hard_ok | (~ok & table.active)
     if not ev.force:
         blocked = blocked | ~skill_ok

@@ -104,12 +104,20 @@ def test_history_against_the_leader_still_never_lowers_the_matrix():
     assert skill_match(tk, tech(skills=matrix, experience={"Email Support": experience(3, relative=0.05)}))[0] == 100
 
 
-def test_senior_on_low_complexity_work_is_discounted_only_when_a_junior_qualifies():
+def test_dear_rates_on_low_complexity_work_are_discounted_only_when_a_junior_qualifies():
     tk = ticket(category_required_skills=("Exchange",), complexity="low")
-    senior = tech(seniority="senior", skills={"Exchange": 3})
-    assert skill_factor(tk, senior, lower_qualifies=True)[0] == pytest.approx(0.9)
-    assert skill_factor(tk, senior, lower_qualifies=False)[0] == 1.0
-    assert "low-complexity" in skill_factor(tk, senior, lower_qualifies=True)[1]
+    senior = tech(seniority="senior", skills={"Exchange": 3}, hourly_cost=120.0)
+    mid = tech(seniority="mid", skills={"Exchange": 3}, hourly_cost=75.0)
+    costs = (45.0, 120.0)
+    value, reason = skill_factor(tk, senior, lower_qualifies=True, cost_penalty=0.4, costs=costs)
+    assert value == pytest.approx(0.6) and "$120/h on low-complexity work" in reason and "x0.60" in reason
+    assert skill_factor(tk, mid, lower_qualifies=True, cost_penalty=0.4, costs=costs)[0] == pytest.approx(1 - 0.4 * 30 / 75)
+    assert skill_factor(tk, senior, lower_qualifies=False, cost_penalty=0.4, costs=costs)[0] == 1.0
+    assert skill_factor(tk, senior, lower_qualifies=True, cost_penalty=0.0, costs=costs)[0] == 1.0  # policy off
+    # No rate known: seniority stands in (junior cheapest, senior dearest).
+    unknown = tech(seniority="senior", skills={"Exchange": 3})
+    value, reason = skill_factor(tk, unknown, lower_qualifies=True, cost_penalty=0.4, costs=None)
+    assert value == pytest.approx(0.6) and reason.endswith("senior on low-complexity work while a cheaper technician qualifies (x0.60)")
 
 
 @pytest.mark.parametrize("kw", [{"complexity": "high"}, {"company_tier": "vip"}, {"priority": "Critical"}])

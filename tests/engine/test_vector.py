@@ -91,6 +91,7 @@ def _tech(rng: random.Random, i: int, now: datetime) -> TechFacts:
         board_experience={"Service": Experience(resolved=rng.uniform(0, 10), relative=rng.random())} if rng.random() < 0.3 else {},
         company_history={c: CompanyHistory(rng.randint(0, 12), rng.choice((None, 4.2))) for c in rng.sample(COMPANIES, rng.randint(0, 2))},
         last_assigned_at=rng.choice((None, now - timedelta(minutes=rng.randint(1, 5000)))),
+        hourly_cost=rng.choice((None, 45.0, 60.0, 95.0, 120.0)),
     )
 
 
@@ -159,6 +160,8 @@ def scenario(seed: int) -> tuple[TicketFacts, list[TechFacts], Policy, str | Non
         override_workload_limit=rng.random() < 0.2,
         escalation_email=rng.choice(("", "desk@example.com")),
         affinity_weights=rng.choice(((), (0.8, 1.5, 0.3, 0.4, -0.2, 0.1))),
+        easy_work_cost_penalty=rng.choice((0.0, 0.4, 0.7)),
+        senior_pull=rng.random() < 0.8,
     )
     strategy = rng.choice((None, None, *STRATEGIES))
     return _ticket(rng, now, techs), techs, policy, strategy

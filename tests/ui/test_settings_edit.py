@@ -16,7 +16,8 @@ def form_data(**changes: Any) -> dict[str, Any]:
         "dispatching_enabled": "on", "dispatching_mode": s.dispatching_mode, "max_tickets_per_technician": 10,
         "workload_calculation_method": "weighted", "workload_excluded_statuses": "Waiting for Customer",
         "sla_priority_weight": 0.5, "skill_match_threshold": 60, "preferred_tech_priority": "on",
-        "below_threshold": s.below_threshold,
+        "below_threshold": s.below_threshold, "easy_work_cost_penalty": s.easy_work_cost_penalty,
+        **({"senior_pull": "on"} if s.senior_pull else {}),
         "bh_timezone": "UTC", "bh_days": ["0", "1", "2", "3", "4"], "bh_start": "08:00", "bh_end": "18:00",
         "w_skill": 0.3, "w_availability": 0.25, "w_workload": 0.2, "w_performance": 0.15, "w_customer_preference": 0.1,
     }  # fmt: skip
@@ -27,6 +28,28 @@ def form_data(**changes: Any) -> dict[str, Any]:
 def test_save_stores_valid_settings(manager_client: Any) -> None:
     response = manager_client.post(URL, form_data(max_tickets_per_technician=7, action="save"))
     assert response.status_code == 302 and DispatchSettings.load().max_tickets_per_technician == 7
+
+
+def test_the_seniority_and_cost_policy_is_a_desk_setting(manager_client: Any) -> None:
+    data = form_data(easy_work_cost_penalty=0.25, action="save")
+    data.pop("senior_pull")
+    assert manager_client.post(URL, data).status_code == 302
+    saved = DispatchSettings.load()
+    assert (saved.easy_work_cost_penalty, saved.senior_pull) == (0.25, False)
+    from django.utils import timezone
+
+    from dispatch.facts import load_policy
+
+    policy = load_policy(now=timezone.now())
+    assert (policy.easy_work_cost_penalty, policy.senior_pull) == (0.25, False)
+    page = manager_client.get(reverse("dispatch:rules")).content.decode()
+    assert "Cost penalty on low-complexity work" in page and "Pull seniors onto Critical VIP work" in page
+
+
+def test_an_out_of_range_cost_penalty_is_refused_naming_the_field(manager_client: Any) -> None:
+    response = manager_client.post(URL, form_data(easy_work_cost_penalty=1.5, action="save"), headers=HX)
+    assert response.status_code == 422 and b"less than or equal to 1" in response.content
+    assert DispatchSettings.load().easy_work_cost_penalty == 0.5
 
 
 def test_below_threshold_assignment_is_a_desk_setting(manager_client: Any) -> None:
