@@ -126,7 +126,7 @@ def time_to_dispatch(start: datetime) -> dict[str, Any]:
         assert decided_at is not None  # NULLs never match decided_at__gte
         value = max(0.0, (decided_at - created_at).total_seconds() / 60)
         minutes.append(value)
-        by_day.setdefault(decided_at.date().isoformat(), []).append(value)
+        by_day.setdefault(timezone.localtime(decided_at).date().isoformat(), []).append(value)  # viewer's days
         auto += status == DecisionStatus.AUTO_ASSIGNED
     return {
         "count": len(minutes),
