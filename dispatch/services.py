@@ -31,7 +31,7 @@ from dispatch.models import (
     Ticket,
     below_threshold_text,
 )
-from dispatch.snapshot import facts_changed, table_for, tech_facts
+from dispatch.snapshot import facts_changed, policy_for, table_for, tech_facts
 from skills.models import AutoAssign, Category, Technician
 
 
@@ -187,10 +187,12 @@ def ticket_rank(
 ) -> tuple[Ranking, TicketFacts, list[TechFacts], Any]:
     """Rank technicians for a ticket without storing anything (queue, what-if, API). Without
     `techs`, on the current facts snapshot with the vectorized engine."""
-    policy = load_policy(now=at, **(policy_overrides or {}))
     if techs is None:
         snap = tech_facts(at)
         techs, table = snap.techs, table_for(snap)
+        policy = policy_for(snap, at, **(policy_overrides or {}))
+    else:
+        policy = load_policy(now=at, **(policy_overrides or {}))
     facts = ticket_facts(ticket, **(fact_overrides or {}))
     ranking = engine.rank(facts, techs, policy, strategy=strategy, table=table)
     return ranking, facts, techs, policy

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,12 +26,13 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from dispatch.engine.types import TechFacts
+from dispatch.engine.types import Policy, TechFacts
 from dispatch.engine.vector import TechTable
 from dispatch.facts import (
     build_people_facts,
     build_tech_facts,
     current_loads,
+    load_policy,
     rebuild_people_facts,
     with_loads,
 )
@@ -163,6 +164,22 @@ def table_for(snap: Snapshot) -> TechTable:
     table = TechTable(snap.techs)
     _MEMO["table"] = (snap, table)
     return table
+
+
+def policy_for(snap: Snapshot, now: datetime, **overrides: Any) -> Policy:
+    """facts.load_policy at `now`, its four queries (settings, rules, the model's affinity weights,
+    the desk's typical ticket size) run once per snapshot in each process: every save of the
+    settings, a rule or a model version bumps the facts version, so a snapshot's policy holds
+    until the next one. A snapshot built live (uncommitted changes in this transaction) reads
+    them again."""
+    memo = _MEMO.get("policy")
+    if memo is not None and memo[0] is snap:
+        base = memo[1]
+    else:
+        base = load_policy(now=now)
+        if _MEMO.get("facts", (None, None))[1] is snap:  # the shared snapshot, not a live one
+            _MEMO["policy"] = (snap, base)
+    return replace(base, now=now, **overrides)
 
 
 # ---------------------------------------------------------------- writers
