@@ -62,6 +62,20 @@ class EngineDispatcher:
         self.facts = FactsBuilder(sim)
         lo, hi = sim.p.engine_delay_s
         self.delay = (lo / 60, hi / 60)
+        # The engine scales hourly cost between the cheapest and dearest rate it is given
+        # (factors.cost_range), so a pruned pool always carries those two technicians.
+        priced = [t for t in sim.techs if t.p.hourly_cost > 0]
+        self.cost_bounds: tuple[TechState, ...] = (
+            (min(priced, key=lambda t: t.p.hourly_cost), max(priced, key=lambda t: t.p.hourly_cost))
+            if priced
+            else ()
+        )
+
+    def pruned(self, states: list[TechState], paged_ticket: bool) -> list[TechFacts]:
+        """Facts for `states` plus the desk's cheapest and dearest technicians if missing: they
+        are not selectable unless already in `states`, but they set the engine's cost range."""
+        extra = [t for t in dict.fromkeys(self.cost_bounds) if t not in states]
+        return [self.facts.tech(t, paged_ticket) for t in [*states, *extra]]
 
     def submit(self, ticket: Ticket) -> None:
         self.sim.q.push(self.sim.now + self.rng.uniform(*self.delay), DISPATCH, ticket)
@@ -71,7 +85,8 @@ class EngineDispatcher:
 
         Pruning is exact: the engine never selects a technician who is unavailable (off shift,
         time off, not on call for a paged ticket) or fails a hard filter (language, on-site,
-        excluded), and such technicians do not influence anyone else's score. With
+        excluded), and such technicians do not influence anyone else's score, except through the
+        desk's cost range, so the cheapest and dearest technicians are always passed. With
         `full_pool` every technician is passed (the tests check both give the same choice).
         """
         p = paged(ticket)
@@ -81,7 +96,7 @@ class EngineDispatcher:
             return None
         if self.full_pool:
             return self.facts.techs(p)
-        return [self.facts.tech(t, p) for t in usable]
+        return self.pruned(usable, p)
 
     def availability_changed(self) -> None:
         if self.pending:
@@ -215,11 +230,8 @@ class BatchDispatcher(EngineDispatcher):
             if self.full_pool:
                 techs = self.facts.techs(group_paged)
             else:
-                techs = [
-                    self.facts.tech(t, group_paged)
-                    for t in self.sim.techs
-                    if any(self.sim.can_take(t, x) for x in group)
-                ]
+                usable = [t for t in self.sim.techs if any(self.sim.can_take(t, x) for x in group)]
+                techs = self.pruned(usable, group_paged) if usable else []
             if not techs:
                 for t in group:
                     self.pending[t.id] = t
