@@ -113,6 +113,7 @@ def ticket_upsert_from_request(req: DispatchRequest) -> Ticket:
         raise InvalidTicketData(problems)
     if ticket is None:
         ticket = Ticket(external_id=req.ticket_id, created_at=timezone.now())
+    before = {f: getattr(ticket, f) for f in REQUEST_FIELDS} if ticket.pk else None
     if category is not None:
         ticket.category = category
     if company is not None:
@@ -137,8 +138,17 @@ def ticket_upsert_from_request(req: DispatchRequest) -> Ticket:
         ticket.location_lat = req.location.get("lat")
         ticket.location_lon = req.location.get("lon")
         ticket.onsite = True
-    ticket.save()
+    if before is None or any(getattr(ticket, f) != value for f, value in before.items()):
+        ticket.save()  # a call that only names a known ticket writes nothing
     return ticket
+
+
+# What a dispatch body can change on a ticket (ticket_upsert_from_request).
+REQUEST_FIELDS = (
+    "category_id", "company_id", "board_id", "priority", "subject", "description", "sla_due", "sla_due_source",
+    "sla_response_due", "sla_resolution_due", "required_skills", "language", "location_city", "location_lat",
+    "location_lon", "onsite",
+)  # fmt: skip
 
 
 # ---------------------------------------------------------------- running the engine
@@ -184,12 +194,15 @@ def ticket_rank(
     policy_overrides: dict[str, Any] | None = None,
     fact_overrides: dict[str, Any] | None = None,
     table: Any = None,
+    snap: Any = None,
 ) -> tuple[Ranking, TicketFacts, list[TechFacts], Any]:
     """Rank technicians for a ticket without storing anything (queue, what-if, API). Without
-    `techs`, on the current facts snapshot with the vectorized engine."""
+    `techs`, on the current facts snapshot with the vectorized engine; `snap`: the snapshot the
+    caller took `techs` from (its policy is loaded once)."""
     if techs is None:
         snap = tech_facts(at)
         techs, table = snap.techs, table_for(snap)
+    if snap is not None:
         policy = policy_for(snap, at, **(policy_overrides or {}))
     else:
         policy = load_policy(now=at, **(policy_overrides or {}))
@@ -229,7 +242,7 @@ def decision_create(
         policy_overrides = {"override_workload_limit": req.override_workload_limit}
         if req.force_assignment is not None:  # an explicit choice for this ticket beats the desk's scope
             policy_overrides |= {"force_assignment": req.force_assignment, "force_scope": "always"}
-    version, table = None, None
+    version, table, snap = None, None, None
     if techs is None:
         snap = tech_facts(at)
         techs, version, table = snap.techs, snap.version, table_for(snap)
@@ -241,6 +254,7 @@ def decision_create(
         policy_overrides=policy_overrides,
         fact_overrides=_overrides(req),
         table=table,
+        snap=snap,
     )
     mode = mode or (req.mode if req else None)
     if req is not None and not req.dispatch_immediately:
