@@ -497,11 +497,12 @@ def _roster(techs: Sequence[TechFacts], records: Sequence[HistoryRecord]) -> lis
 
 
 def with_learned_patterns(
-    roster: Sequence[TechFacts], train: Sequence[HistoryRecord], default: int
+    roster: Sequence[TechFacts], train: Sequence[HistoryRecord], default: int, *, hours: bool = False
 ) -> list[TechFacts]:
     """The roster as production ranks it after train_models on the training period: where nothing
-    is stated, the capacity learned from it (above the desk default) and, for a technician with
-    no schedule at all, the working hours learned from it (dispatch/learning/workpattern.py)."""
+    is stated, the capacity learned from it (above the desk default). Learned working hours apply
+    only once a manager confirms them, which nobody does in a replay; `hours=True` applies them
+    anyway, for a technician with no schedule at all (how docs/quality.md measured them)."""
     zones = {t.id: t.timezone for t in roster}
     patterns = learn_patterns(train, lambda tech: zones.get(tech, "UTC"))
     out = []
@@ -513,7 +514,7 @@ def with_learned_patterns(
         changes: dict[str, Any] = {
             "max_active_tickets": effective_capacity(t.max_active_tickets, None, p.capacity, default)
         }
-        if not t.schedule and p.hours is not None and p.hours.days:
+        if hours and not t.schedule and p.hours is not None and p.hours.days:
             changes["schedule"] = (Shift(days=p.hours.days, start=p.hours.start, end=p.hours.end),)
         out.append(replace(t, **changes))
     return out

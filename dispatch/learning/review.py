@@ -106,7 +106,7 @@ class PatternRow:
         hours = fallback_hours(p.hours, p.hours_confirmed, p.hours_ignored) if p else None
         if hours is None:
             return "all hours (no schedule)"
-        return f"{hours_label(hours)} ({'confirmed' if p and p.hours_confirmed else 'learned'})"
+        return f"{hours_label(hours)} (confirmed)"
 
 
 def work_pattern_rows(technician_id: int | None = None) -> list[PatternRow]:

@@ -73,9 +73,10 @@ def test_raising_the_desk_default_above_a_learned_capacity_stops_using_it(desk: 
 HOURS = {"days": [0, 1, 2, 3, 4], "start": "08:00", "end": "17:00", "share": 0.9, "events": 40}
 
 
-def test_learned_hours_are_the_schedule_only_of_a_technician_without_one(desk: Any) -> None:
+def test_confirmed_hours_are_the_schedule_only_of_a_technician_without_one(desk: Any) -> None:
     train_models()
-    LearnedWorkPattern.objects.filter(technician__external_id="tech-emma").update(hours=HOURS)
+    learned = LearnedWorkPattern.objects.filter(technician__external_id="tech-emma")
+    learned.update(hours=HOURS, hours_confirmed=HOURS)
     (shift,) = facts_of("tech-emma").schedule
     assert (shift.days, shift.start, shift.end) == ((0, 1, 2, 3, 4), time(8), time(17))
     emma = Technician.objects.get(external_id="tech-emma")
@@ -83,11 +84,9 @@ def test_learned_hours_are_the_schedule_only_of_a_technician_without_one(desk: A
     assert [(s.days, s.start) for s in facts_of("tech-emma").schedule] == [((0,), time(6))]
 
 
-def test_set_aside_hours_leave_the_technician_available_at_all_hours(desk: Any) -> None:
+def test_unconfirmed_learned_hours_leave_the_technician_available_at_all_hours(desk: Any) -> None:
     train_models()
-    LearnedWorkPattern.objects.filter(technician__external_id="tech-emma").update(
-        hours=HOURS, hours_ignored=True
-    )
+    LearnedWorkPattern.objects.filter(technician__external_id="tech-emma").update(hours=HOURS)
     assert facts_of("tech-emma").schedule == ()
 
 

@@ -84,9 +84,7 @@ def test_effective_capacity_prefers_stated_then_confirmed_then_learned_above_the
     assert effective_capacity(None, None, None, 10) is None
 
 
-def test_fallback_hours_confirmed_first_and_none_when_set_aside() -> None:
+def test_fallback_hours_are_only_the_confirmed_ones() -> None:
     learned = LearnedHours((0, 1), time(8), time(16), 0.9, 40).to_json()
-    confirmed = LearnedHours((2,), time(9), time(12), 0.9, 40).to_json()
-    assert fallback_hours(learned, confirmed, False) == LearnedHours.from_json(confirmed)
-    assert fallback_hours(learned, None, True) is None
-    assert fallback_hours(learned, None, False) == LearnedHours.from_json(learned)
+    assert fallback_hours(learned, learned, False) == LearnedHours.from_json(learned)
+    assert fallback_hours(learned, None, False) is None

@@ -60,12 +60,12 @@ def test_a_plain_post_with_a_bad_capacity_answers_400_on_the_page(
     assert response.status_code == 400 and "capacity must be between 1 and 500" in response.content.decode()
 
 
-def test_setting_learned_hours_aside_leaves_all_hours(
-    manager_client: Client, learned: Any, alice: Any
-) -> None:
-    response = review(manager_client, alice, action="ignore_hours")
+def test_learned_hours_are_used_once_confirmed(manager_client: Client, learned: Any, alice: Any) -> None:
+    assert "all hours (no schedule)" in manager_client.get(reverse("dispatch:learned")).content.decode()
+    response = review(manager_client, alice, action="confirm_hours")
+    assert "Mon–Fri 08:00–17:00 (confirmed)" in response.content.decode()
+    response = review(manager_client, alice, action="reset_hours")
     assert "all hours (no schedule)" in response.content.decode()
-    assert LearnedWorkPattern.objects.get(pk=learned.pk).hours_ignored
 
 
 def test_an_unknown_action_is_refused(manager_client: Client, learned: Any, alice: Any) -> None:
