@@ -2,10 +2,10 @@
 urgent ticket each is working on, and when those who are off are next available.
 
 Built from the facts snapshot (dispatch.snapshot.tech_facts: the same availability and workload
-the engine ranks on), so its cost does not grow with the desk: the snapshot's version, the settings
-row and one query for what the technicians shown are working on, whether there are 5 or 500. The
-availability of every technician (for the on-shift-first order and the counts) is computed in
-Python once per snapshot version and minute, and kept in this process.
+the engine ranks on), so its cost does not grow with the desk: the snapshot's version and one query
+for what the technicians shown are working on, whether there are 5 or 500. The availability of
+every technician (for the on-shift-first order and the counts) is computed in Python once per
+snapshot and minute (with the settings row), and kept in this process.
 """
 
 from __future__ import annotations
@@ -64,16 +64,16 @@ class Board:
     query: str
 
 
-def _rows(now: datetime, settings: DispatchSettings) -> list[BoardRow]:
-    """Every active technician's board row (without what they work on), on-shift first; memoized
-    per snapshot version and minute in this process."""
+def _rows(now: datetime) -> tuple[list[BoardRow], list[str]]:
+    """Every active technician's board row (without what they work on), on-shift first, and the
+    statuses not counted as workload; memoized per snapshot and minute in this process (a save of
+    the settings bumps the facts version, so the snapshot tells when they changed)."""
     snap = tech_facts(now)
     minute = now.replace(second=0, microsecond=0)
-    key = (snap.version, id(snap), minute, settings.max_tickets_per_technician, settings.business_hours_only,
-           repr(settings.business_hours))  # fmt: skip
     memo = _MEMO.get("rows")
-    if memo is not None and memo[0] == key:
-        return memo[1]
+    if memo is not None and memo[0] is snap and memo[1] == minute:
+        return memo[2], memo[3]
+    settings = DispatchSettings.load()
     policy = policy_from_settings(settings, [], now=now)
     closed = policy.business_hours_only and not in_business_hours(policy.business_hours, now)
     rows = []
@@ -92,22 +92,23 @@ def _rows(now: datetime, settings: DispatchSettings) -> list[BoardRow]:
     # On shift first (least loaded first: who can take the next ticket), then by when they are back.
     rows.sort(key=lambda r: (not r.working, r.active / r.capacity if r.working and r.capacity else 0,
                              r.back_at or far, r.name))  # fmt: skip
-    _MEMO["rows"] = (key, rows)
-    return rows
+    excluded = list(settings.workload_excluded_statuses or [])
+    _MEMO["rows"] = (snap, minute, rows, excluded)
+    return rows, excluded
 
 
 def technician_board(now: datetime, query: str = "", limit: int = BOARD_LIMIT) -> Board:
     """The board at `now`: technicians matching `query` (name or id, case-insensitive), on-shift
-    first, at most `limit` listed, each with their most urgent open ticket. Three queries after the
-    snapshot is built (its version, the settings, what the listed technicians work on)."""
+    first, at most `limit` listed, each with their most urgent open ticket. Two queries once the
+    snapshot and the rows of this minute are built (the facts version, what the listed technicians
+    work on); the settings row once per snapshot and minute."""
     query = (query or "").strip()[:100]
-    settings = DispatchSettings.load()
-    rows = _rows(now, settings)
+    rows, excluded = _rows(now)
     if query:
         q = query.casefold()
         rows = [r for r in rows if q in r.name.casefold() or q in r.id.casefold()]
     shown = [BoardRow(**{**r.__dict__}) for r in rows[:limit]]  # copies: the memo is shared
-    _attach_working_on(shown, list(settings.workload_excluded_statuses or []))
+    _attach_working_on(shown, excluded)
     return Board(
         rows=shown, on_shift=sum(r.working for r in rows), total=len(rows), more=max(0, len(rows) - limit), query=query
     )
