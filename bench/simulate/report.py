@@ -177,15 +177,13 @@ def chart(agg: dict[str, dict[str, Any]], path: Path, title: str) -> None:
         ("First response (minutes)", ["frt_mean", "frt_p95"]),
         ("Resolution (hours)", ["res_mean", "res_p95"]),
         ("Handoffs and fairness", ["handoffs", "touches", "gini"]),
+        ("Cost per ticket ($)", ["cost_ticket"]),
     ]
-    fig = plt.figure(figsize=(15, 9), constrained_layout=True)
-    grid = fig.add_gridspec(2, 3)
-    axes = [
-        fig.add_subplot(grid[0, :]),
-        fig.add_subplot(grid[1, 0]),
-        fig.add_subplot(grid[1, 1]),
-        fig.add_subplot(grid[1, 2]),
-    ]
+    fig = plt.figure(figsize=(16, 9), constrained_layout=True)
+    grid = fig.add_gridspec(2, 4, width_ratios=(1, 1, 1, 0.55))
+    axes = [fig.add_subplot(grid[0, :])] + [fig.add_subplot(grid[1, i]) for i in range(4)]
+    groups = [g for g in groups if all(k in agg[strategies[0]] for k in g[1])]  # older JSON: no cost
+    axes = axes[: len(groups)]
     for ax, (name, keys) in zip(axes, groups, strict=True):
         x = np.arange(len(keys))
         width = 0.8 / len(strategies)
@@ -195,7 +193,11 @@ def chart(agg: dict[str, dict[str, Any]], path: Path, title: str) -> None:
             bars = ax.bar(x + (i - (len(strategies) - 1) / 2) * width, means, width, yerr=sds, capsize=2,
                           label=labels[i], color=colors[i % len(colors)])  # fmt: skip
             fmt = (
-                "%.0f" if name.endswith("(%)") or "minutes" in name else "%.1f" if "hours" in name else "%.2f"
+                "%.0f"
+                if name.endswith("(%)") or "minutes" in name
+                else "%.1f"
+                if "hours" in name or "$" in name
+                else "%.2f"
             )
             ax.bar_label(bars, fmt=fmt, fontsize=6, padding=1)
         ax.set_xticks(x, [METRIC_INFO[k][1] for k in keys], fontsize=8)
