@@ -75,13 +75,22 @@ def affinities(
 AFFINITY_BLEND = 0.5  # share of the skill factor given to history affinity when it is known
 
 
-NEUTRAL_AFFINITY = 0.5  # for a technician history does not show on this kind of work
+NEUTRAL_AFFINITY = 0.5  # at most, for a technician history does not show on this kind of work
 
 
-def blend_affinity(skill: float, affinity: float) -> float:
+def silent_affinity(found: Sequence[float]) -> float:
+    """What a technician history is silent on counts as: no more than the least likely technician
+    it does show on the work (no evidence never outranks some evidence: on a desk where a team
+    owns each kind of work, neutral 0.5 put every stranger above the runners-up), and no more
+    than neutral (no evidence is never the likeliest)."""
+    shown = [a for a in found if not math.isnan(a)]
+    return min(NEUTRAL_AFFINITY, min(shown)) if shown else NEUTRAL_AFFINITY
+
+
+def blend_affinity(skill: float, affinity: float, silent: float = NEUTRAL_AFFINITY) -> float:
     """The skill factor with history affinity blended in (both 0..1, so the result is too); NaN
-    (history silent on this technician here) blends in as neutral."""
-    value = NEUTRAL_AFFINITY if math.isnan(affinity) else min(1.0, max(0.0, affinity))
+    (history silent on this technician here) blends in as `silent` (silent_affinity)."""
+    value = silent if math.isnan(affinity) else min(1.0, max(0.0, affinity))
     return (1 - AFFINITY_BLEND) * skill + AFFINITY_BLEND * value
 
 

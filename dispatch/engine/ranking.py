@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from . import explain
-from .affinity import affinities, affinity_reason, blend_affinity
+from .affinity import NEUTRAL_AFFINITY, affinities, affinity_reason, blend_affinity, silent_affinity
 from .availability import aware, in_business_hours, work_status
 from .factors import (
     SkillAssessment,
@@ -101,6 +101,7 @@ class Evaluation:
     weight_list: tuple[float, ...] = ()  # effective weights in FACTORS order
     force: bool = True  # may this ticket go below the skill threshold (forces_below_threshold)
     costs: tuple[float, float] | None = None  # the desk's (cheapest, dearest) hourly rate
+    silent_affinity: float = NEUTRAL_AFFINITY  # affinity.silent_affinity over the technicians ranked
     # Counts over every technician when `drafts` holds only some (the vectorized path): keys
     # "min_seniority" (blocked by it), "in" (available, hard filters passed) and "busy" (those at capacity).
     tallies: dict[str, int] | None = None
@@ -203,7 +204,7 @@ def _finish(d: Draft, ev: Evaluation, lower_qualifies: bool) -> None:
     if d.affinity is not None:
         # The skill threshold (skill_ok) stays on the matrix match: history re-orders the
         # people the desk may assign, it does not make anyone qualified.
-        d.values["skill"] = blend_affinity(d.values["skill"], d.affinity)
+        d.values["skill"] = blend_affinity(d.values["skill"], d.affinity, ev.silent_affinity)
         d.reasons["skill"] += "; " + affinity_reason(d.affinity, ev.ticket)
     policy = ev.policy
     cost_mult = cost_fit(ev.ticket, d.tech, lower_qualifies, ev.costs, policy.easy_work_cost_penalty)
@@ -293,6 +294,7 @@ def evaluate(
     if policy.affinity_weights:
         found = affinities([d.tech for d in ev.drafts], ticket, policy.affinity_weights)
         if found is not None:
+            ev.silent_affinity = silent_affinity(found)
             for d, a in zip(ev.drafts, found, strict=True):
                 d.affinity = a
     ev.costs = cost_range(techs)

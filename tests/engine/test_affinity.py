@@ -102,3 +102,25 @@ def test_a_batch_gives_each_ticket_to_its_categorys_regular_over_an_idle_newcome
     assert [r.selected for r in rankings] == ["email", "network"]
     for c in (c for r in rankings for c in r.candidates):
         assert round(sum(f.points for f in c.breakdown), 1) == c.score
+
+
+def test_a_stranger_to_the_work_never_outranks_someone_history_shows_on_it():
+    """On a desk where a team owns each kind of work, strangers counted neutral (0.5) outranked
+    every runner-up below half the leader's likelihood (Endava top-5 fell from 89% to 50%): no
+    evidence counts as the least likely technician history does show on it, never more."""
+    regular = tech("regular", skills=SKILLED, experience={"Email Support": experience(20), "*": experience(25)})
+    occasional = tech("occasional", skills=SKILLED, experience={"Email Support": experience(1), "*": experience(3)})
+    strangers = [tech(f"stranger-{i}", skills=SKILLED) for i in range(4)]
+    team = [*strangers, occasional, regular]
+    values = affinities(team, ticket(), WEIGHTS)
+    assert values is not None and 0 < values[4] < 0.5
+    for vectorized in (False, True):
+        from dispatch.engine.vector import TechTable
+
+        r = rank(ticket(category_required_skills=("Exchange",)), team, policy(affinity_weights=WEIGHTS),
+                 table=TechTable(team) if vectorized else None)  # fmt: skip
+        order = [c.tech_id for c in r.candidates]
+        assert order[:2] == ["regular", "occasional"], order
+        skill = {c.tech_id: next(f for f in c.breakdown if f.factor == "skill") for c in r.candidates}
+        assert skill["stranger-0"].value == skill["occasional"].value  # level with the least likely shown
+        assert "history: none on" in skill["stranger-0"].reason
