@@ -202,6 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=200, help="API calls measured")
     parser.add_argument("--skip-batch", action="store_true")
     parser.add_argument("--only-batch", action="store_true", help="measure the batch rows only (with --reuse: on the loaded desk)")
+    parser.add_argument("--skip-http", action="store_true", help="leave out the rows measured through gunicorn")
     parser.add_argument("--skip-train", action="store_true", help="import without training (no train_models row)")
     parser.add_argument("--reuse", action="store_true", help="keep the desk a previous run loaded (no import or training rows)")
     args = parser.parse_args(argv)
@@ -243,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         rows += measure_in_process(args)
     if not args.skip_batch:
         rows += measure_batch()
-    if not args.only_batch:
+    if not args.only_batch and not args.skip_http:
         rows += measure_http(args)
     print()
     width = max(len(r[0]) for r in rows)
