@@ -95,7 +95,7 @@ def batch_dispatch(
     with transaction.atomic():
         stored, _rest = suggestions_store(
             [(t, r, f) for _, t, r, f in pending], techs=techs, policy=policy, mode=mode,
-            initiated_by=initiated_by, started_at=now, facts_version=snap.version,
+            initiated_by=initiated_by, started_at=now, facts_version=snap.version, batch=True,
         )  # fmt: skip
     done = {d.ticket_id: d for d in stored}
     for at, ticket, ranking, fact in pending:
@@ -107,7 +107,7 @@ def batch_dispatch(
             with transaction.atomic():
                 decision = decision_store(
                     ticket=ticket, ranking=ranking, facts=fact, techs=techs, policy=policy, mode=mode,
-                    initiated_by=initiated_by, started_at=now, facts_version=snap.version,
+                    initiated_by=initiated_by, started_at=now, facts_version=snap.version, batch=True,
                 )  # fmt: skip
         except AssignmentConflict as exc:
             results[at] = {"ticket_id": ticket.external_id, "success": False, "reason": "ALREADY_ASSIGNED", "message": str(exc)}

@@ -113,8 +113,10 @@ def typical_ticket_hours() -> float:
 def load_policy(*, now: datetime, **overrides: Any) -> Policy:
     """Four queries: the settings row, the enabled rules, the active model's affinity weights and
     the desk's typical ticket size."""
-    overrides.setdefault("affinity_weights", active_affinity_weights())
-    overrides.setdefault("hours_per_ticket", typical_ticket_hours())
+    if "affinity_weights" not in overrides:  # (not setdefault: its default would be queried anyway)
+        overrides["affinity_weights"] = active_affinity_weights()
+    if "hours_per_ticket" not in overrides:
+        overrides["hours_per_ticket"] = typical_ticket_hours()
     overrides.setdefault("candidates_shown", CANDIDATES_SHOWN)
     return policy_from_settings(DispatchSettings.load(), RuleModel.objects.filter(enabled=True), now=now, **overrides)
 

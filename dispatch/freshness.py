@@ -29,7 +29,7 @@ from django.utils import timezone
 from dispatch import engine
 from dispatch.engine.availability import aware, in_business_hours, work_status
 from dispatch.engine.factors import sla_risk
-from dispatch.engine.vector import advice
+from dispatch.engine.vector import advice, still_eligible
 from dispatch.facts import load_policy, open_unassigned_tickets, ticket_facts, ticket_queryset
 from dispatch.models import Decision, DecisionStatus, Ticket
 from dispatch.selectors import attach_decisions, current_decision_id
@@ -162,6 +162,10 @@ def queue_rerank(
         for ticket in load_tickets(ids[start : start + CHUNK]):
             facts = ticket_facts(ticket)
             previous: Decision | None = getattr(ticket, "decision", None)
+            if _batch_pick_stands(previous, facts, table, policy):
+                assert previous is not None
+                kept.append(previous.pk)
+                continue
             quick = advice(facts, table, policy)  # no reasons written: most decisions still hold
             if quick is not None and advice_matches(previous, quick):
                 assert previous is not None
@@ -198,6 +202,18 @@ def queue_rerank(
         if progress is not None:
             progress(min(start + CHUNK, len(ids)), len(ids))
     return {"version": snap.version, "checked": len(ids), "kept": kept_total, "new": new}
+
+
+def _batch_pick_stands(previous: Decision | None, facts: Any, table: Any, policy: Any) -> bool:
+    """A suggestion the batch optimiser made is kept while its technician may still take the
+    ticket: it is rarely the ticket's own best (the optimum serves the whole queue), so comparing
+    it with a single ranking would undo the batch at the next change of facts, and the next cycle
+    would redo it."""
+    if previous is None or previous.status not in (DecisionStatus.SUGGESTED, DecisionStatus.SHADOW):
+        return False
+    if str(getattr(previous, "from_batch", "") or "").lower() not in ("true", "1") or previous.recommended is None:
+        return False
+    return bool(still_eligible(facts, table, policy, previous.recommended.external_id))
 
 
 def rerank_run() -> dict[str, int] | None:

@@ -56,7 +56,11 @@ def with_top_candidate(decisions: QuerySet[Decision]) -> QuerySet[Decision]:
     """Annotate the selected candidate's skill match and whether it meets the skill threshold
     (`top_qualified`, `top_skill`): the stored candidates start with the selected one, so a forced
     below-threshold pick is known without loading the candidate list."""
-    return decisions.annotate(top_qualified=KT("candidates__0__qualified"), top_skill=KT("candidates__0__skill_match_percentage"))
+    return decisions.annotate(
+        top_qualified=KT("candidates__0__qualified"),
+        top_skill=KT("candidates__0__skill_match_percentage"),
+        from_batch=KT("inputs__batch"),  # the batch optimiser's pick (freshness.queue_rerank)
+    )
 
 
 def below_threshold(decision: Decision | None) -> int | None:

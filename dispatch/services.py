@@ -280,9 +280,11 @@ def decision_store(
     elapsed: Any = None,
     as_of: datetime | None = None,
     facts_version: int | None = None,
+    batch: bool = False,
 ) -> Decision:
     """Store a ranking as the ticket's current decision and assign when the mode (or the
-    category's earned trust) says so. Call inside a transaction."""
+    category's earned trust) says so. Call inside a transaction. `batch`: the batch optimiser's
+    pick (recorded in the inputs)."""
     mode, shadow = resolve_mode(mode, ticket.effective_category, ranking)
     finished = started_at + (elapsed if elapsed is not None else (timezone.now() - started_at))
     failed = ranking.selected is None or ranking.error_code is not None
@@ -301,7 +303,7 @@ def decision_store(
     recommended = Technician.objects.filter(external_id=ranking.selected).first() if ranking.selected else None
     decision = Decision.objects.create(
         **_decision_fields(ticket, ranking, facts, len(techs), policy, mode, shadow, recommended, initiated_by,
-                           as_of or started_at, facts_version)  # fmt: skip
+                           as_of or started_at, facts_version, batch=batch)  # fmt: skip
     )
     ctx = _document_context(ticket, decision, facts, techs, policy, mode, initiated_by, started_at, finished)
     if failed and already_told is not None:
@@ -346,6 +348,7 @@ def _decision_fields(
     as_of: datetime,
     facts_version: int | None,
     version: str | None = None,
+    batch: bool = False,
 ) -> dict[str, Any]:
     failed = ranking.selected is None or ranking.error_code is not None
     return {
@@ -362,7 +365,7 @@ def _decision_fields(
         "waiting": waiting_reason(ranking),
         "algorithm_version": algorithm_version() if version is None else version,
         "as_of": as_of,
-        "inputs": _inputs_summary(facts, policy, evaluated),
+        "inputs": _inputs_summary(facts, policy, evaluated, batch),
         "candidates": [candidate_row(c, policy.skill_match_threshold) for c in ranking.candidates],
         "facts_version": facts_version,
         "sla_risk": ranking.sla_risk or "",
@@ -413,6 +416,7 @@ def suggestions_store(
     initiated_by: str,
     started_at: datetime,
     facts_version: int | None = None,
+    batch: bool = False,
 ) -> tuple[list[Decision], list[tuple[Ticket, Ranking, TicketFacts]]]:
     """decision_store for many tickets at once, in a fixed number of queries, for the rankings
     that only suggest (a selection, not assigned by the mode, so no notification and no PSA push):
@@ -437,7 +441,7 @@ def suggestions_store(
     unsaved = [
         Decision(**_decision_fields(ticket, ranking, facts, len(techs), policy, resolved, shadow,
                                     people.get(ranking.selected or ""), initiated_by, started_at, facts_version,
-                                    version))
+                                    version, batch))
         for ticket, ranking, facts, resolved, shadow in simple
     ]  # fmt: skip
     # The large JSON columns go in with the documents' UPDATE below: Django's bulk INSERT on
@@ -478,8 +482,9 @@ def _elapsed(t0: float) -> Any:
     return timedelta(seconds=_time.perf_counter() - t0)
 
 
-def _inputs_summary(facts: TicketFacts, policy: Any, n_techs: int) -> dict[str, Any]:
+def _inputs_summary(facts: TicketFacts, policy: Any, n_techs: int, batch: bool = False) -> dict[str, Any]:
     return {
+        **({"batch": True} if batch else {}),  # the batch optimiser's pick (freshness keeps it while it stands)
         "ticket": {
             "id": facts.id,
             "category": facts.category,

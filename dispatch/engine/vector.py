@@ -492,6 +492,33 @@ def score(ticket: TicketFacts, table: TechTable, policy: Policy, strategy: str |
     return sc
 
 
+def _eligibility(sc: Scored, table: TechTable, policy: Policy, lds: Loads) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(at capacity, needs overflow, eligible) per technician: ranking._finish's blocked list."""
+    ev = sc.ev
+    at_capacity = lds.active >= sc.capacity
+    needs_overflow = at_capacity & (not policy.override_workload_limit) & ~sc.pulled
+    blocked = ~sc.hard_ok | (~sc.ok & table.active)
+    if not ev.force:
+        blocked = blocked | ~sc.skill_ok
+    if not ev.overflow_allowed:
+        blocked = blocked | needs_overflow
+    return at_capacity, needs_overflow, ~blocked
+
+
+def still_eligible(ticket: TicketFacts, table: TechTable, policy: Policy, tech_id: str) -> bool | None:
+    """Whether `tech_id` may still take the ticket on these facts (hard filters, availability,
+    threshold or force, capacity or overflow), whoever ranks first. None when an assign_to rule
+    or a breached SLA decides (only the full ranking can tell). The re-rank keeps a batch
+    optimiser's pick while this holds."""
+    if not policy.dispatching_enabled or tech_id not in table.index:
+        return False if policy.dispatching_enabled else None
+    ev = new_evaluation(ticket, policy, None)
+    if needs_reference(ticket, table, ev):
+        return None
+    sc = score(ticket, table, policy, None, ev, total=False)
+    return bool(_eligibility(sc, table, policy, Loads(table))[2][table.index[tech_id]])
+
+
 def compose_scores(points: Sequence[np.ndarray] | np.ndarray, bonus: np.ndarray, start: bool = True) -> np.ndarray:
     """strategies.compose's score, element-wise: the rounded points' sum (in FACTORS order),
     capped at 100, plus the rule bonus capped to keep 0..100. start=False: points[0] is already
@@ -533,14 +560,7 @@ def _rank(
     n = table.n
 
     # Tiers (ranking._finish) and errors (ranking._pool_error): failures take the reference path.
-    at_capacity = lds.active >= sc.capacity
-    needs_overflow = at_capacity & (not policy.override_workload_limit) & ~sc.pulled
-    blocked = ~hard_ok | (~ok & table.active)
-    if not ev.force:
-        blocked = blocked | ~skill_ok
-    if not ev.overflow_allowed:
-        blocked = blocked | needs_overflow
-    eligible = ~blocked
+    at_capacity, needs_overflow, eligible = _eligibility(sc, table, policy, lds)
     pool = hard_ok & ok
     if not eligible.any():
         if advice_only:
@@ -678,4 +698,7 @@ def _failure_advice(
     return (None, "ALL_TECHNICIANS_AT_CAPACITY", "")
 
 
-__all__ = ["Advice", "Loads", "Scored", "TechTable", "advice", "compose_scores", "pyround", "rank_at", "rank_vector", "score"]
+__all__ = [
+    "Advice", "Loads", "Scored", "TechTable", "advice", "compose_scores", "pyround", "rank_at", "rank_vector", "score",
+    "still_eligible",
+]  # fmt: skip

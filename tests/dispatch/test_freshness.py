@@ -260,3 +260,29 @@ def test_a_change_that_may_touch_anyone_rebuilds_everyone(desk: Any, django_capt
     snapshot.tech_facts(timezone.now())
     committed(lambda: Skill.objects.filter(name="Exchange").first().save(), django_capture_on_commit_callbacks)
     assert snapshot._touched_since(snapshot._state()[3], snapshot.state()[1] - 1, snapshot.state()[1]) is None
+
+
+def test_a_batch_pick_stands_through_a_rerank_while_its_technician_may_take_the_ticket(
+    desk: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The optimiser's pick is rarely a ticket's own best; comparing it with a single ranking at
+    the next change of facts would undo the batch (and the next cycle redo it)."""
+    [result] = batch_dispatch(mode="suggest")
+    decision = Decision.objects.get(pk=result["decision_id"])
+    assert decision.inputs.get("batch") is True and decision.recommended == desk["alice"]
+    Decision.objects.filter(pk=decision.pk).update(recommended=desk["bob"])  # as if the queue needed Alice elsewhere
+    committed(lambda: TechnicianFactory(external_id="tech-carol", name="Carol"), django_capture_on_commit_callbacks)
+    assert freshness.queue_rerank()["kept"] == 1
+    assert services.latest_decision(desk["ticket"]).pk == decision.pk  # Bob still suggested
+    committed(lambda: sick(desk["bob"]), django_capture_on_commit_callbacks)
+    assert freshness.queue_rerank()["new"] == 1  # Bob may no longer take it: ranked afresh
+    assert services.latest_decision(desk["ticket"]).recommended == desk["alice"]
+
+
+def test_a_single_dispatch_is_not_kept_as_a_batch_pick(desk: Any, django_capture_on_commit_callbacks: Any) -> None:
+    decision = services.decision_create(ticket=desk["ticket"], mode="suggest")
+    assert "batch" not in decision.inputs
+    Decision.objects.filter(pk=decision.pk).update(recommended=desk["bob"])
+    committed(lambda: TechnicianFactory(external_id="tech-carol", name="Carol"), django_capture_on_commit_callbacks)
+    assert freshness.queue_rerank()["new"] == 1  # not the best any more: replaced
+    assert services.latest_decision(desk["ticket"]).recommended == desk["alice"]
