@@ -585,11 +585,12 @@ def _rank(
     else:
         keys = (table.id_rank, -workload, -score_, tier)
     elig_idx = np.flatnonzero(eligible)
-    elig_order = [int(i) for i in elig_idx[np.lexsort(tuple(k[elig_idx] for k in keys))]]
-    rest_idx = np.flatnonzero(~eligible)
-    rest_order = [int(i) for i in rest_idx[np.lexsort((table.id_rank[rest_idx], -score_[rest_idx]))]]
+    elig_sorted = elig_idx[np.lexsort(tuple(k[elig_idx] for k in keys))]
     if advice_only:
-        return (table.ids[elig_order[0]], None, "")  # (eligible is not empty here)
+        return (table.ids[int(elig_sorted[0])], None, "")  # (eligible is not empty here)
+    elig_order = elig_sorted.tolist()
+    rest_idx = np.flatnonzero(~eligible)
+    rest_order = rest_idx[np.lexsort((table.id_rank[rest_idx], -score_[rest_idx]))].tolist()
     error: str | None = None
     note = ""
     chosen_i: int | None
