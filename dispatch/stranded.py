@@ -19,7 +19,7 @@ The manager hears about them too: `stranded_alerts` (beat task dispatch.tasks.st
 every 5 minutes) e-mails DispatchSettings.escalation_email one digest of the tickets that became
 stranded since the last check, each (ticket, owner) once.
 
-Constant queries: settings, tickets, technicians with their rota (4 prefetches).
+Constant queries: the facts snapshot (cached), the absent technicians, settings, the stranded tickets.
 """
 
 from __future__ import annotations
@@ -33,18 +33,16 @@ from django.core.mail import send_mail
 from django.db.models import Q
 from django.utils import timezone
 
-from dispatch.engine.availability import is_available, next_available, zone
-from dispatch.engine.types import TechFacts
-from dispatch.facts import on_dispatched_board, rota, rota_prefetches
+from dispatch.engine.availability import aware, zone
+from dispatch.facts import on_dispatched_board
 from dispatch.models import DispatchSettings, StrandedAlert, Ticket
+from dispatch.snapshot import table_for, tech_facts
 from skills.models import Technician
 
 log = logging.getLogger(__name__)
 
-# The most the queue shows, soonest deadline first, out of the CHECKED assigned tickets with the
-# nearest deadlines (a bound on the poll's work on a desk with thousands of open tickets).
+# The most the queue shows, soonest deadline first.
 STRANDED_LIMIT = 50
-CHECKED = 1000
 # The most one alert run looks at (and keeps alert rows for).
 ALERT_LIMIT = 500
 STATUS_TEXT = {
@@ -72,39 +70,47 @@ def stranded_tickets(
 ) -> list[StrandedTicket]:
     """Open tickets on dispatched boards, assigned, with an SLA deadline, whose
     technician is unavailable now and not available again before the deadline; soonest deadline
-    first. `ticket_ids` restricts the check to those tickets (the ticket page)."""
-    excluded = list(DispatchSettings.load().workload_excluded_statuses)
-    tickets = Ticket.objects.all() if ticket_ids is None else Ticket.objects.filter(pk__in=ticket_ids)
-    candidates = list(
-        tickets.filter(closed=False, assigned_to__isnull=False, sla_due__isnull=False)
-        .filter(on_dispatched_board())
-        .exclude(status__in=excluded)
-        .select_related("company")
-        .only(
-            "pk", "external_id", "subject", "priority", "status", "sla_due", "sla_due_source", "actual_hours",
-            "assigned_to_id", "company__name",
-        )  # fmt: skip
-        .order_by("sla_due", "pk")[:CHECKED]
-    )
-    if not candidates:
-        return []
+    first. `ticket_ids` restricts the check to those tickets (the ticket page).
+
+    Who is away and until when comes from the facts snapshot (its per-minute availability memo),
+    so the database is asked only for the tickets that are stranded: those of an absent
+    technician due before their return, and those of technicians no longer active."""
+    snap = tech_facts(now)
+    statuses, ok, nexts, _values = table_for(snap).status(aware(now), False)
+    away = {t.id: (statuses[i], nexts[i]) for i, t in enumerate(snap.techs) if not ok[i]}
     holders = {
         t.pk: t
-        for t in Technician.objects.filter(pk__in={c.assigned_to_id for c in candidates}).prefetch_related(
-            *rota_prefetches(now)
+        for t in Technician.objects.filter(Q(external_id__in=list(away)) | Q(active=False)).only(
+            "pk", "external_id", "name", "active", "timezone"
         )
-    }
-    facts = {pk: TechFacts(id=t.external_id, name=t.name, **rota(t)) for pk, t in holders.items()}
+    }  # fmt: skip
+    if not holders:
+        return []
+    absent: dict[int, tuple[str, datetime | None]] = {
+        pk: away.get(t.external_id, ("inactive", None)) if t.active else ("inactive", None) for pk, t in holders.items()
+    }  # fmt: skip
+    excluded = list(DispatchSettings.load().workload_excluded_statuses)
+    tickets = Ticket.objects.all() if ticket_ids is None else Ticket.objects.filter(pk__in=ticket_ids)
+    theirs = (
+        tickets.filter(closed=False, assigned_to_id__in=list(absent), sla_due__isnull=False)
+        .filter(on_dispatched_board())
+        .exclude(status__in=excluded)
+        .values_list("pk", "assigned_to_id", "sla_due")
+    )
+    due_first: list[tuple[datetime, int]] = sorted(
+        (due, pk)
+        for pk, owner, due in theirs
+        if due is not None and ((back := absent[owner][1]) is None or due < back)  # due before they are back
+    )[:limit]
+    by_pk = Ticket.objects.select_related("company").only(
+        "pk", "external_id", "subject", "priority", "status", "sla_due", "sla_due_source", "actual_hours",
+        "assigned_to_id", "company__name",
+    ).in_bulk([pk for _, pk in due_first])  # fmt: skip
+    found = [by_pk[pk] for _, pk in due_first if pk in by_pk]
     out: list[StrandedTicket] = []
-    for ticket in candidates:
+    for ticket in found:
         assert ticket.assigned_to_id is not None and ticket.sla_due is not None
-        tech = facts[ticket.assigned_to_id]
-        available, status = is_available(tech, now)
-        if available:
-            continue
-        back = next_available(tech, now)
-        if back is not None and back <= ticket.sla_due:
-            continue
+        status, back = absent[ticket.assigned_to_id]
         out.append(
             StrandedTicket(
                 ticket=ticket,
@@ -114,8 +120,6 @@ def stranded_tickets(
                 overdue=ticket.sla_due <= now,
             )
         )
-        if len(out) >= limit:
-            break
     return out
 
 
