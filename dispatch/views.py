@@ -24,14 +24,13 @@ from django_tables2 import RequestConfig
 from accounts.views import HtmxHttpRequest, dispatcher_required, manager_required
 from dispatch import bulk, freshness, selectors, services
 from dispatch.board import technician_board
-from dispatch.engine.strategies import ORDERINGS
 from dispatch.filters import TicketFilter
 from dispatch.forms import AssignForm, WhatIfForm
 from dispatch.models import Assignment, Decision, DecisionStatus, DispatchSettings, Ticket
 from dispatch.services import ApprovalError, AssignmentConflict, SuggestionChanged, TechnicianUnavailable
 from dispatch.stranded import stranded, stranded_tickets
 from dispatch.tables import QueueTable
-from dispatch.views_common import LEGEND, candidate_views, escalation_as_done, failure_details
+from dispatch.views_common import LEGEND, candidate_views, escalation_as_done, failure_details, order_note
 from dispatch.whatif import WhatIf, whatif_rank
 from skills.models import Technician
 
@@ -163,21 +162,6 @@ def _detail_context(ticket: Ticket, decision: Decision | None, **extra: Any) -> 
         "below_skill": selectors.below_threshold(decision),
         **extra,
     }
-
-
-def order_note(cands: list[Any], strategy: str) -> str:
-    """Why the candidates are not in score order, when they are not: the engine ranks by tier
-    first (dispatch.engine.ranking), then by the strategy within a tier."""
-    scores = [c.score for c in cands if c.eligible]
-    if all(a >= b for a, b in zip(scores, scores[1:], strict=False)):
-        return ""
-    within = {"load": "workload (least busy first)", "rotation": "who was assigned longest ago (round robin)",
-              "preference": "the customer's preference"}.get(ORDERINGS.get(strategy, "score"), "score")  # fmt: skip
-    return (
-        "Ordered by tier first, not by score: qualified and within capacity, then qualified over capacity "
-        "(overflow), then below the skill-match threshold (unqualified), then blocked; within a tier by "
-        f"{within}. A lower score can stand above a higher one from a later tier."
-    )
 
 
 def _ticket_decision(ticket: Ticket, user: Any) -> Decision:

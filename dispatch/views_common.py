@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from dispatch.engine.strategies import ORDERINGS
 from dispatch.engine.types import FACTORS
 
 FACTOR_LABELS = {
@@ -181,3 +182,18 @@ def escalation_as_done(
     else:
         text = f"SLA already breached; assigned, the escalation to {target} was not sent"
     return [{**r, "impact": text} if r is breach else r for r in rules], notifications
+
+
+def order_note(cands: list[Any], strategy: str) -> str:
+    """Why the candidates are not in score order, when they are not: the engine ranks by tier
+    first (dispatch.engine.ranking), then by the strategy within a tier."""
+    scores = [c.score for c in cands if c.eligible]
+    if all(a >= b for a, b in zip(scores, scores[1:], strict=False)):
+        return ""
+    within = {"load": "workload (least busy first)", "rotation": "who was assigned longest ago (round robin)",
+              "preference": "the customer's preference"}.get(ORDERINGS.get(strategy, "score"), "score")  # fmt: skip
+    return (
+        "Ordered by tier first, not by score: qualified and within capacity, then qualified over capacity "
+        "(overflow), then below the skill-match threshold (unqualified), then blocked; within a tier by "
+        f"{within}. A lower score can stand above a higher one from a later tier."
+    )

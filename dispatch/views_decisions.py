@@ -23,7 +23,7 @@ from accounts.views import HtmxHttpRequest, dispatcher_required
 from dispatch import selectors, services
 from dispatch.models import Assignment, Decision, DecisionStatus
 from dispatch.tables import DecisionTable
-from dispatch.views_common import LEGEND, candidate_views, escalation_as_done, failure_details
+from dispatch.views_common import LEGEND, candidate_views, escalation_as_done, failure_details, order_note
 from skills.models import Technician
 
 PER_PAGE = 50
@@ -123,7 +123,8 @@ def decision_detail(request: HtmxHttpRequest, decision_id: int) -> HttpResponse:
     context = {
         "decision": decision,
         "document": document,
-        "cands": candidate_views(decision.candidates, recommended_id),
+        "cands": (cands := candidate_views(decision.candidates, recommended_id)),
+        "order_note": order_note(cands, decision.strategy),
         "legend": LEGEND,
         "failure": failure_details(decision.document),
         "rules": rules,

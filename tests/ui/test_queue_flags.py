@@ -52,3 +52,20 @@ def test_the_order_is_explained_only_when_it_is_not_the_score_order() -> None:
     note = order_note([_cand(15.7), _cand(72.4)], "hybrid")
     assert note.startswith("Ordered by tier first, not by score") and "within a tier by score" in note
     assert "least busy first" in order_note([_cand(40), _cand(72.4)], "least_busy")
+
+
+def test_the_decision_page_explains_an_order_that_is_not_the_score_order(
+    manager_client: Client, decision: Any
+) -> None:
+    from dispatch.models import Decision
+
+    rows = list(decision.candidates)
+    assert len(rows) >= 2
+    rows[0] = {**rows[0], "score": 15.7, "eligible": True}  # a lower tier's score above a higher one
+    rows[1] = {**rows[1], "score": 72.4, "eligible": True}
+    Decision.objects.filter(pk=decision.pk).update(candidates=rows)
+    page = manager_client.get(reverse("dispatch:decision", args=[decision.pk])).content.decode()
+    assert "Ordered by tier first, not by score" in page
+    Decision.objects.filter(pk=decision.pk).update(candidates=[{**r, "score": 90 - i} for i, r in enumerate(rows)])
+    page = manager_client.get(reverse("dispatch:decision", args=[decision.pk])).content.decode()
+    assert "Ordered by tier first" not in page
