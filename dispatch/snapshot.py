@@ -56,6 +56,9 @@ class Snapshot:
     version: int
     built_at: datetime
     techs: list[TechFacts]
+    # (epoch, people version) of the people part it was built on; () for a live snapshot. Two
+    # snapshots with the same key differ only in workload (table_for carries the table's memos over).
+    people_key: tuple[Any, ...] = ()
 
 
 def state() -> tuple[int, int, str]:
@@ -100,7 +103,7 @@ def tech_facts(now: datetime) -> Snapshot:
         return shared
     built_at, people = _people(epoch, people_version, now, log)
     excluded = list(DispatchSettings.load().workload_excluded_statuses)
-    snap = Snapshot(version, built_at, with_loads(people, *current_loads(excluded)))
+    snap = Snapshot(version, built_at, with_loads(people, *current_loads(excluded)), (epoch, people_version))
     cache.set(key, snap, CACHE_SECONDS)
     _MEMO["facts"] = ((epoch, version), snap)
     return snap
@@ -164,6 +167,11 @@ def table_for(snap: Snapshot) -> TechTable:
     if memo is not None and memo[0] is snap:
         return memo[1]
     table = TechTable(snap.techs)
+    key = getattr(snap, "people_key", ())
+    if memo is not None and key and getattr(memo[0], "people_key", ()) == key:
+        # Only the workload moved (an assignment, a close): what the memos hold depends on the
+        # people part alone (skills, rota, history), so the new table starts warm.
+        table.adopt_memos(memo[1])
     _MEMO["table"] = (snap, table)
     return table
 

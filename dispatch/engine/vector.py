@@ -132,6 +132,19 @@ class TechTable:
         self._memo: dict[tuple, Any] = {}
         self._positions: dict[str, list[int]] = {}
 
+    # Memos that depend on the technicians' people facts only (skills, rota, history, languages,
+    # sites), not on their workload or last assignment.
+    PEOPLE_MEMOS = frozenset({"skill", "performance", "familiarity", "language", "affinity", "company-feature", "geo", "status"})
+
+    def adopt_memos(self, other: TechTable) -> None:
+        """Take over `other`'s people-only memos: the caller vouches that both tables hold the
+        same technicians with the same people facts, in the same order, and differ at most in
+        workload (dispatch.snapshot.table_for, for a workload-only change of facts)."""
+        if other.ids != self.ids:
+            return
+        self._memo.update((k, v) for k, v in other._memo.items() if k[0] in self.PEOPLE_MEMOS)
+        self._positions.update(other._positions)
+
     def memo(self, key: tuple, build: Callable[[], Any]) -> Any:
         found = self._memo.get(key)
         if found is None:

@@ -85,6 +85,35 @@ def test_a_workload_change_keeps_the_people_part(desk: Any, django_capture_on_co
     assert alice.workload.active_tickets == 1
 
 
+def test_after_a_workload_change_the_new_table_starts_warm_and_ranks_as_a_fresh_one(
+    desk: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from dispatch import engine
+    from dispatch.engine.vector import TechTable
+    from dispatch.facts import load_policy, ticket_facts
+
+    committed(lambda: desk["bob"].save(), django_capture_on_commit_callbacks)
+    now = timezone.now()
+    policy = load_policy(now=now)
+    facts = ticket_facts(desk["ticket"])
+    first = snapshot.tech_facts(now)
+    engine.rank(facts, first.techs, policy, table=snapshot.table_for(first))  # its memos built
+    committed(lambda: TicketFactory(external_id="7002", assigned_to=desk["alice"], category=desk["category"]), django_capture_on_commit_callbacks)
+    second = snapshot.tech_facts(now)
+    assert second.version == first.version + 1 and second.people_key == first.people_key
+    warm = snapshot.table_for(second)
+    assert any(k[0] == "skill" for k in warm._memo) and not any(k[0] == "skill" for k in TechTable(second.techs)._memo)
+    got = engine.rank(facts, second.techs, policy, table=warm)
+    assert got == engine.rank(facts, second.techs, policy, table=TechTable(second.techs))
+    assert got == engine.rank(facts, second.techs, policy)  # and as the reference
+    alice = next(c for c in got.candidates if c.tech_id == "tech-alice")
+    assert "(1 active ticket)" in alice.breakdown[2].reason  # the new workload, not the memo's
+    committed(lambda: sick(desk["bob"]), django_capture_on_commit_callbacks)  # a people change
+    third = snapshot.tech_facts(now)
+    assert third.people_key != second.people_key
+    assert not any(k[0] == "skill" for k in snapshot.table_for(third)._memo)  # built afresh
+
+
 def test_approving_a_suggestion_that_no_longer_stands_assigns_nothing_and_shows_the_new_one(desk: Any) -> None:
     decision = services.decision_create(ticket=desk["ticket"], mode="suggest")
     assert decision.recommended == desk["alice"]
