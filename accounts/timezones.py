@@ -56,6 +56,8 @@ class ViewerTimeZoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith("/api/"):  # JSON with ISO UTC times: no zone to look up
+            return self.get_response(request)
         timezone.activate(viewer_zone(request))
         try:
             return self.get_response(request)
