@@ -11,6 +11,28 @@
     );
   }
 
+  // Weight sliders (settings and what-if) that renormalise to 100% as one moves: the others keep
+  // their proportions, rounding goes to the largest, and each shows its number.
+  function renormalise(moved) {
+    var sliders = Array.prototype.slice.call(moved.closest("fieldset").querySelectorAll("input[type=range]"));
+    var others = sliders.filter(function (s) { return s !== moved; });
+    var rest = 100 - (parseInt(moved.value, 10) || 0);
+    var sum = others.reduce(function (acc, s) { return acc + (parseInt(s.value, 10) || 0); }, 0);
+    others.forEach(function (s) {
+      var share = sum > 0 ? (parseInt(s.value, 10) || 0) / sum : 1 / others.length;
+      s.value = Math.round(rest * share);
+    });
+    var total = sliders.reduce(function (acc, s) { return acc + parseInt(s.value, 10); }, 0);
+    if (total !== 100 && others.length) {
+      var biggest = others.reduce(function (a, b) { return parseInt(a.value, 10) >= parseInt(b.value, 10) ? a : b; });
+      biggest.value = parseInt(biggest.value, 10) + (100 - total);
+    }
+    sliders.forEach(function (s) {
+      var out = s.parentNode.querySelector("output");
+      if (out) out.textContent = s.value + "%";
+    });
+  }
+
   function toast(message, kind) {
     var box = document.getElementById("toasts");
     if (!box || !message) return;
@@ -22,7 +44,7 @@
     setTimeout(function () { el.classList.add("is-leaving"); }, 4000);
     setTimeout(function () { el.remove(); }, 4600);
   }
-  window.Switchboard = { toast: toast };
+  window.Switchboard = { toast: toast, renormalise: renormalise };
 
   // Server-side messages fade out on their own.
   document.querySelectorAll("#toasts .toast").forEach(function (el) {

@@ -259,27 +259,7 @@
 
   // ---------------------------------------------------------------- what-if sliders
 
-  function renormalise(moved) {
-    var fieldset = moved.closest("fieldset");
-    var sliders = Array.prototype.slice.call(fieldset.querySelectorAll("input[type=range]"));
-    var others = sliders.filter(function (s) { return s !== moved; });
-    var v = parseInt(moved.value, 10) || 0;
-    var rest = 100 - v;
-    var sum = others.reduce(function (acc, s) { return acc + (parseInt(s.value, 10) || 0); }, 0);
-    others.forEach(function (s) {
-      var share = sum > 0 ? (parseInt(s.value, 10) || 0) / sum : 1 / others.length;
-      s.value = Math.round(rest * share);
-    });
-    var total = sliders.reduce(function (acc, s) { return acc + parseInt(s.value, 10); }, 0);
-    if (total !== 100 && others.length) {
-      var biggest = others.reduce(function (a, b) { return parseInt(a.value, 10) >= parseInt(b.value, 10) ? a : b; });
-      biggest.value = parseInt(biggest.value, 10) + (100 - total);
-    }
-    sliders.forEach(function (s) {
-      var out = s.parentNode.querySelector("output");
-      if (out) out.textContent = s.value + "%";
-    });
-  }
+  function renormalise(moved) { window.Switchboard.renormalise(moved); }  // one for every page: app.js
 
   // ---------------------------------------------------------------- events
 
