@@ -184,6 +184,24 @@ def fresh_database(url: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def scratch_desk(database_url: str, redis_url: str, reuse: bool) -> None:
+    """Point Django at the scratch database (dropped and created again unless `reuse`) and Redis,
+    set it up and migrate: the start of every bench that loads a generated desk."""
+    if not reuse:
+        fresh_database(database_url)
+    os.environ.update(
+        DATABASE_URL=database_url, REDIS_URL=redis_url, CELERY_TASK_ALWAYS_EAGER="false",
+        DJANGO_SETTINGS_MODULE="config.settings", DJANGO_LOG_LEVEL="WARNING",
+    )  # fmt: skip
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -207,20 +225,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reuse", action="store_true", help="keep the desk a previous run loaded (no import or training rows)")
     args = parser.parse_args(argv)
 
-    if not args.reuse:
-        fresh_database(args.database_url)
-    os.environ.update(
-        DATABASE_URL=args.database_url, REDIS_URL=args.redis_url, CELERY_TASK_ALWAYS_EAGER="false",
-        DJANGO_SETTINGS_MODULE="config.settings", DJANGO_LOG_LEVEL="WARNING",
-    )  # fmt: skip
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    scratch_desk(args.database_url, args.redis_url, reuse=args.reuse)
     from django.core.cache import cache
-    from django.core.management import call_command
 
-    call_command("migrate", verbosity=0, interactive=False)
     cache.clear()
     rows: list[tuple[str, str, str]] = []
     now = datetime.now(UTC)

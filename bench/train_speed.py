@@ -16,14 +16,9 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
-import os
 import pstats
-import sys
 import time
 from datetime import UTC, datetime
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 class StageClock:
@@ -55,24 +50,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="print the N costliest functions")
     args = parser.parse_args(argv)
 
-    from bench.scale import build_workspace, fresh_database
+    from bench.scale import build_workspace, scratch_desk
 
-    if not args.reuse:
-        fresh_database(args.database_url)
-    os.environ.update(
-        DATABASE_URL=args.database_url, REDIS_URL=args.redis_url, CELERY_TASK_ALWAYS_EAGER="false",
-        DJANGO_SETTINGS_MODULE="config.settings", DJANGO_LOG_LEVEL="WARNING",
-    )  # fmt: skip
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
+    scratch_desk(args.database_url, args.redis_url, reuse=args.reuse)
     from dispatch.learning.training import train_models
     from dispatch.models import HistoryTicket
 
-    call_command("migrate", verbosity=0, interactive=False)
     if not args.reuse:
         from dispatch.workspace.importer import workspace_import
 
