@@ -102,6 +102,11 @@ def active_affinity_weights() -> tuple[float, ...]:
     return tuple(float(w) for w in fitted.get("weights") or ())
 
 
+def active_model_version() -> str | None:
+    """One query: the active model version's name (None before the first training)."""
+    return ModelVersion.objects.filter(active=True).order_by("-created_at").values_list("version", flat=True).first()
+
+
 def typical_ticket_hours() -> float:
     """One query: the mean estimate of the open tickets (what "a ticket" means for capacity in
     hours), within 0.25..8 h; the engine's 2 h when no open ticket has an estimate."""
@@ -369,12 +374,16 @@ def _learned(tech: Technician, capacity_default: int | None) -> dict[str, Any]:
     return out
 
 
-def ticket_queryset() -> Any:
-    return Ticket.objects.select_related(
+TICKET_PREFETCH = ("category__required_skills", "predicted_category__required_skills", "company__account_technicians")
+
+
+def ticket_queryset(prefetch: bool = True) -> Any:
+    """Tickets with what ticket_facts reads (`prefetch=False`: the joins only; prefetch later with
+    TICKET_PREFETCH)."""
+    qs = Ticket.objects.select_related(
         "category", "predicted_category", "company__sla_policy", "company__preferred_technician", "board"
-    ).prefetch_related(
-        "category__required_skills", "predicted_category__required_skills", "company__account_technicians"
     )
+    return qs.prefetch_related(*TICKET_PREFETCH) if prefetch else qs
 
 
 def ticket_facts(ticket: Ticket, **overrides: Any) -> TicketFacts:

@@ -30,6 +30,7 @@ from dispatch.engine.types import Policy, TechFacts
 from dispatch.engine.vector import TechTable
 from dispatch.facts import (
     active_affinity_weights,
+    active_model_version,
     build_people_facts,
     build_tech_facts,
     current_loads,
@@ -183,14 +184,24 @@ def policy_for(snap: Snapshot, now: datetime, **overrides: Any) -> Policy:
     10,000; it moves with the workload, which bumps the version too). The settings row and the
     rules are read every time (two small queries), so a settings change is seen at once even
     where it bypassed the signals. A snapshot built live (uncommitted changes) reads everything."""
+    return load_policy(now=now, **{**_slow_inputs(snap)[0], **overrides})
+
+
+def model_version_for(snap: Snapshot) -> str | None:
+    """The active model version's name, read once per snapshot like policy_for's inputs (a new
+    model version bumps the facts version)."""
+    return _slow_inputs(snap)[1]
+
+
+def _slow_inputs(snap: Snapshot) -> tuple[dict[str, Any], str | None]:
     memo = _MEMO.get("policy")
     if memo is not None and memo[0] is snap:
-        slow = memo[1]
-    else:
-        slow = {"affinity_weights": active_affinity_weights(), "hours_per_ticket": typical_ticket_hours()}
-        if _MEMO.get("facts", (None, None))[1] is snap:  # the shared snapshot, not a live one
-            _MEMO["policy"] = (snap, slow)
-    return load_policy(now=now, **{**slow, **overrides})
+        return memo[1], memo[2]
+    slow = {"affinity_weights": active_affinity_weights(), "hours_per_ticket": typical_ticket_hours()}
+    model = active_model_version()
+    if _MEMO.get("facts", (None, None))[1] is snap:  # the shared snapshot, not a live one
+        _MEMO["policy"] = (snap, slow, model)
+    return slow, model
 
 
 # ---------------------------------------------------------------- writers
