@@ -540,6 +540,8 @@ def compose_scores(points: Sequence[np.ndarray] | np.ndarray, bonus: np.ndarray,
     for pts in points if start else points[1:]:
         base_sum = base_sum + pts
     base = np.minimum(pyround(base_sum, 1), 100.0)  # past 100 by rounding: compose takes it off
+    if not np.any(bonus):  # no rule bonus: base is the score (rounding a rounded value keeps it)
+        return base
     bonus_pts = pyround(np.maximum(-base, np.minimum(bonus, 100 - base)), 1)
     return pyround(base + bonus_pts, 1)
 

@@ -162,3 +162,41 @@ def test_breached_ticket_without_force_fails_in_a_batch_while_others_are_placed(
     tickets = [ticket("late", sla_due=NOW - hours(1)), ticket("fine")]
     rs = rank_batch(tickets, [tech("a")], policy(force_assignment=False))
     assert [(r.selected, r.error_code) for r in rs] == [(None, "SLA_ALREADY_BREACHED"), ("a", None)]
+
+
+def test_solve_finds_the_plain_optimum_in_every_form() -> None:
+    """batch.solve (tenths as integers; near-square matrices transposed, padded with rows of
+    zeros) gives a full assignment of the same total cost as the plain solver, on matrices of
+    the batch's kind: tenths of a point, penalties, forbidden cells, many ties."""
+    import numpy as np
+    from scipy.optimize import linear_sum_assignment
+
+    from dispatch.engine.batch import FORBIDDEN, PENALTY_UNQUALIFIED, solve
+
+    rng = np.random.default_rng(7)
+    forms = Counter()
+    for case in range(120):
+        n_cols = int(rng.integers(1, 60))
+        n_rows = int(rng.integers(1, n_cols + 1))
+        score = np.round(rng.integers(0, 1001, (n_rows, n_cols)) / 10, 1)  # 0.0 .. 100.0
+        if case % 3 == 0:
+            score = np.round(rng.integers(0, 5, (n_rows, n_cols)) * 12.5, 1)  # few values: ties
+        cost = np.where(rng.random((n_rows, n_cols)) < 0.2, PENALTY_UNQUALIFIED, 0.0) - score
+        cost[rng.random((n_rows, n_cols)) < 0.1] = FORBIDDEN
+        rows, cols = linear_sum_assignment(cost)
+        pairs = solve(cost)
+        assert sorted(r for r, _ in pairs) == list(range(n_rows))
+        assert len({c for _, c in pairs}) == n_rows
+        assert abs(sum(cost[r, c] for r, c in pairs) - cost[rows, cols].sum()) < 1e-6
+        forms["square" if n_rows == n_cols else "near" if n_rows * 5 >= n_cols * 4 else "plain"] += 1
+    assert min(forms.values()) >= 5, forms  # every form was exercised
+    assert solve(np.zeros((0, 3))) == []
+
+
+def test_solve_keeps_costs_that_are_not_tenths() -> None:
+    import numpy as np
+
+    from dispatch.engine.batch import solve
+
+    cost = np.array([[0.04, 0.0], [0.0, 0.04]])  # tenths would make these a tie; they are not
+    assert solve(cost) == [(0, 1), (1, 0)]
