@@ -79,6 +79,7 @@ def policy_from_settings(
         easy_work_cost_penalty=settings.easy_work_cost_penalty,
         senior_pull=settings.senior_pull,
         weights=dict(settings.weights),
+        affinity_blend=settings.affinity_blend,
         business_hours=business_hours,
         rules=tuple(
             Rule(name=r.name, when=r.when, then=r.then, unless_unavailable=r.unless_unavailable, enabled=r.enabled)

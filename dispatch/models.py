@@ -309,6 +309,23 @@ class DispatchSettings(models.Model):
         ),
     )
     weights = models.JSONField(default=default_weights)
+    affinity_blend = models.FloatField(
+        "history affinity share of the skill factor",
+        default=0.5,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text=(
+            "How much of the skill factor comes from who history says resolves this kind of work (the rest "
+            "from the skills matrix and track record). Fitted from the desk's own history by train_models."
+        ),
+    )
+    apply_fitted_weights = models.BooleanField(
+        "apply fitted weights after training",
+        default=False,
+        help_text=(
+            "When on, each training run applies the weights and affinity share it fitted on the desk's own "
+            "history (within the workload and availability floors); when off they wait on the Learned page."
+        ),
+    )
     business_hours = models.JSONField(default=default_business_hours)
     escalation_email = models.EmailField(
         blank=True, help_text="Manager notified on escalation, failed dispatch and stranded tickets"

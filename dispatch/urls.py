@@ -30,6 +30,7 @@ urlpatterns = [
     path("rules/<int:rule_id>/", views_manage.rule_edit, name="rule"),
     path("people/learned/", views_learned.learned, name="learned"),
     path("people/learned/<int:technician_id>/", views_learned.learned_review, name="learned_review"),
+    path("people/learned/weights/", views_learned.learned_weights, name="learned_weights"),
     path("workspace/import/", views_manage.workspace_upload, name="workspace_import"),
     path("workspace/export/", views_manage.workspace_download, name="workspace_export"),
 ]

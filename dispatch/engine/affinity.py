@@ -72,7 +72,7 @@ def affinities(
     return [math.exp(s - top) if ok else math.nan for s, ok in zip(scores, shown, strict=True)]
 
 
-AFFINITY_BLEND = 0.5  # share of the skill factor given to history affinity when it is known
+AFFINITY_BLEND = 0.5  # default share of the skill factor given to history affinity (Policy.affinity_blend)
 
 
 NEUTRAL_AFFINITY = 0.5  # at most, for a technician history does not show on this kind of work
@@ -87,11 +87,15 @@ def silent_affinity(found: Sequence[float]) -> float:
     return min(NEUTRAL_AFFINITY, min(shown)) if shown else NEUTRAL_AFFINITY
 
 
-def blend_affinity(skill: float, affinity: float, silent: float = NEUTRAL_AFFINITY) -> float:
-    """The skill factor with history affinity blended in (both 0..1, so the result is too); NaN
-    (history silent on this technician here) blends in as `silent` (silent_affinity)."""
+def blend_affinity(
+    skill: float, affinity: float, silent: float = NEUTRAL_AFFINITY, blend: float = AFFINITY_BLEND
+) -> float:
+    """The skill factor with history affinity blended in (both 0..1, so the result is too): `blend`
+    of it from affinity (Policy.affinity_blend); NaN (history silent on this technician here) blends
+    in as `silent` (silent_affinity)."""
     value = silent if math.isnan(affinity) else min(1.0, max(0.0, affinity))
-    return (1 - AFFINITY_BLEND) * skill + AFFINITY_BLEND * value
+    blend = min(1.0, max(0.0, blend))
+    return (1 - blend) * skill + blend * value
 
 
 def affinity_reason(affinity: float, ticket: TicketFacts) -> str:

@@ -204,7 +204,9 @@ def _finish(d: Draft, ev: Evaluation, lower_qualifies: bool) -> None:
     if d.affinity is not None:
         # The skill threshold (skill_ok) stays on the matrix match: history re-orders the
         # people the desk may assign, it does not make anyone qualified.
-        d.values["skill"] = blend_affinity(d.values["skill"], d.affinity, ev.silent_affinity)
+        d.values["skill"] = blend_affinity(
+            d.values["skill"], d.affinity, ev.silent_affinity, ev.policy.affinity_blend
+        )
         d.reasons["skill"] += "; " + affinity_reason(d.affinity, ev.ticket)
     policy = ev.policy
     cost_mult = cost_fit(ev.ticket, d.tech, lower_qualifies, ev.costs, policy.easy_work_cost_penalty)

@@ -240,6 +240,9 @@ class Policy:
     # Fitted history-affinity weights (dispatch.engine.affinity.AFFINITY_FEATURES order), from the
     # active model version; empty: the skill factor uses the skills matrix and experience alone.
     affinity_weights: tuple[float, ...] = ()
+    # Share of the skill factor given to history affinity when it is known (0..1): the desk's
+    # setting, fitted from its own history by train_models (dispatch.learning.weightfit).
+    affinity_blend: float = 0.5
     # How many ranked candidates a Ranking carries with their breakdowns and reasons (the selected
     # one first); None: all. `counts` always covers every technician evaluated.
     candidates_shown: int | None = None

@@ -492,7 +492,8 @@ def score(ticket: TicketFacts, table: TechTable, policy: Policy, strategy: str |
     aff = sc.aff = table.affinity(ticket, policy.affinity_weights) if policy.affinity_weights else None
     if aff is not None:  # affinity.blend_affinity, NaN (history silent here) as silent_affinity
         ev.silent_affinity = min(NEUTRAL_AFFINITY, float(np.nanmin(aff)))
-        skill = 0.5 * skill + 0.5 * np.where(np.isnan(aff), ev.silent_affinity, np.clip(aff, 0.0, 1.0))
+        blend = min(1.0, max(0.0, policy.affinity_blend))
+        skill = (1 - blend) * skill + blend * np.where(np.isnan(aff), ev.silent_affinity, np.clip(aff, 0.0, 1.0))
     values = sc.values = (skill, avail, workload, performance, customer)
     bonus = sc.bonus = np.zeros(n)
     for tech_id, b in fx.prefer.items():

@@ -92,7 +92,13 @@ class ReplayInputs:
     companies: dict[str, CompanyInfo]
 
 
-def replay_inputs(now: datetime, progress: Callable[[int], None] | None = None) -> ReplayInputs:
+def replay_inputs(
+    now: datetime,
+    progress: Callable[[int], None] | None = None,
+    records: list[HistoryRecord] | None = None,
+) -> ReplayInputs:
+    """History, roster, policy, categories and companies as the replay and the weight fit read
+    them (`records`: the history when the caller has loaded it already)."""
     categories = {
         c.name: CategoryInfo(
             required_skills=tuple(s.name for s in c.required_skills.all()), complexity=c.complexity
@@ -113,7 +119,7 @@ def replay_inputs(now: datetime, progress: Callable[[int], None] | None = None) 
             location=_geo(c.lat, c.lon, c.city),
         )
     return ReplayInputs(
-        records=history_records(progress),
+        records=records if records is not None else history_records(progress),
         techs=roster_facts(),
         policy=load_policy(now=now),
         categories=categories,

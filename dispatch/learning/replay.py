@@ -32,6 +32,7 @@ from typing import Any
 
 from dispatch.engine.affinity import AFFINITY_FEATURES
 from dispatch.engine.types import (
+    FACTORS,
     PRIORITY_WORKLOAD_WEIGHT,
     GeoPoint,
     Policy,
@@ -373,13 +374,18 @@ def replay(
     learned_ranker: bool = True,
     engine_affinity: bool = True,
     learned_patterns: bool = True,
+    fit_weights: bool = True,
     progress: Progress | None = None,
+    fit_progress: Progress | None = None,
 ) -> ReplayResult:
     """Replay the test period; see the module docstring. `category_model=None`: evaluate the
     text model when history has text. `rank` defaults to `dispatch.engine.rank`.
     `engine_affinity`: fit the engine's history-affinity weights on the training period, as
     `train_models` does on all history, and rank with them (False: rank without, whatever the
-    policy carries)."""
+    policy carries). `fit_weights`: fit the desk's composite weights and affinity share on the
+    training period alone (`dispatch.learning.weightfit`, as `train_models` proposes them) and rank
+    the test period with them, as a desk that applies the proposal would (False: the policy's own).
+    Only for the hybrid strategy, whose order those weights drive."""
     if rank is None:
         from dispatch.engine import rank as engine_rank
 
@@ -388,6 +394,28 @@ def replay(
     categories, companies = categories or {}, companies or {}
     train, test_all = split(records, holdout)
     test = [r for r in test_all if r.tech]
+    weight_fit = None
+    if fit_weights and (strategy or policy.strategy) == "hybrid":
+        from .weightfit import fit_weights as fit
+
+        # The training period only: nothing the test period shows reaches the fitted setting.
+        weight_fit = fit(
+            train,
+            techs,
+            policy,
+            categories=categories,
+            companies=companies,
+            half_life_days=half_life_days,
+            prior_strength=prior_strength,
+            learned_patterns=learned_patterns,
+            progress=fit_progress,
+        )
+        if weight_fit is not None and weight_fit.changed:
+            policy = replace(
+                policy,
+                weights=dict(zip(FACTORS, weight_fit.fitted.weights, strict=True)),
+                affinity_blend=weight_fit.fitted.blend,
+            )
     roster = _roster(techs, records)
     if learned_patterns:
         roster = with_learned_patterns(roster, train, policy.max_tickets_per_technician)
@@ -480,6 +508,7 @@ def replay(
             if engine_weights
             else None,
             "classifier_fits": text_model.fits if text_model is not None else [],
+            "weight_fit": weight_fit.to_json() if weight_fit is not None else None,
             "half_life_days": half_life_days,
             "prior_strength": prior_strength,
         },

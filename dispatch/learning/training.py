@@ -33,6 +33,7 @@ from .experience import (
     SliceStats,
     compute_experience,
 )
+from .weightreview import apply_if_opted_in
 from .workpattern import LearnedPattern, learn_patterns
 
 log = logging.getLogger(__name__)
@@ -104,6 +105,31 @@ def affinity_metrics(
     return {"features": list(AFFINITY_FEATURES), "weights": list(weights)}
 
 
+def weight_fit_metrics(
+    records: list[HistoryRecord], half_life_days: float, prior_strength: float, progress: Progress
+) -> dict[str, Any]:
+    """The desk's composite weights and affinity share fitted on its own history
+    (dispatch.learning.weightfit): a proposal stored with the model version; {} with too little
+    history or another strategy than hybrid."""
+    from .db import replay_inputs
+    from .weightfit import fit_weights
+
+    inputs = replay_inputs(timezone.now(), records=records)
+    if inputs.policy.strategy != "hybrid":
+        return {}
+    fit = fit_weights(
+        inputs.records,
+        inputs.techs,
+        inputs.policy,
+        categories=inputs.categories,
+        companies=inputs.companies,
+        half_life_days=half_life_days,
+        prior_strength=prior_strength,
+        progress=lambda done, total: progress("weight fit", done, total),
+    )
+    return fit.to_json() if fit is not None else {}
+
+
 def _version_name(digest: str) -> str:
     base = f"{ALGORITHM}-{timezone.now():%Y%m%d-%H%M%S}-{digest[:8]}"
     name, n = base, 1
@@ -151,6 +177,9 @@ def train_models(
         },
     }
     metrics["affinity"] = affinity_metrics(records, half_life_days, prior_strength, progress)
+    fit = weight_fit_metrics(records, half_life_days, prior_strength, progress)
+    if fit:
+        metrics["weight_fit"] = fit
     pipeline = None
     if len(set(labels)) >= 2:
         metrics["classifier"].update(classifier_holdout(texts, labels))
@@ -171,6 +200,8 @@ def train_models(
             path.unlink(missing_ok=True)
         raise
     _prune_model_files(KEEP_MODEL_FILES)
+    if apply_if_opted_in(metrics):
+        log.info("applied the fitted weights of %s (the desk opted in)", version)
     progress("store", 1, 1)
     log.info("trained %s on %d history tickets (%d experience rows)", version, total, len(stats))
     return model_version

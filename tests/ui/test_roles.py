@@ -32,6 +32,7 @@ MANAGER_ONLY = {
     "dispatch:workspace_export",
     "dispatch:learned",
     "dispatch:learned_review",
+    "dispatch:learned_weights",
     "skills:matrix",
     "skills:level",
     "skills:schedules",

@@ -48,6 +48,11 @@ class Command(BaseCommand):
             action="store_true",
             help="Rank without the capacity and working hours learned from the training period",
         )
+        parser.add_argument(
+            "--no-fit",
+            action="store_true",
+            help="Rank with the desk's weights as set, instead of those fitted on the training period",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         from dispatch.learning.db import replay_inputs
@@ -58,12 +63,16 @@ class Command(BaseCommand):
             raise CommandError(
                 "No history with a resolving technician: import history first (import_workspace)"
             )
+        fit_bar = tqdm(desc="weight fit", unit=" tickets", disable=quiet, file=sys.stderr, mininterval=0.5)
         bar = tqdm(desc="replay", unit=" tickets", disable=quiet, file=sys.stderr, mininterval=0.5)
 
-        def progress(done: int, total: int) -> None:
-            if bar.total != total:
-                bar.total = total
-            bar.update(done - bar.n)
+        def bar_progress(which: tqdm) -> Any:
+            def progress(done: int, total: int) -> None:
+                if which.total != total:
+                    which.total = total
+                which.update(done - which.n)
+
+            return progress
 
         try:
             result = replay(
@@ -77,11 +86,14 @@ class Command(BaseCommand):
                 half_life_days=options["half_life"],
                 prior_strength=options["prior_strength"],
                 learned_patterns=not options["no_learned_patterns"],
-                progress=progress,
+                fit_weights=not options["no_fit"],
+                progress=bar_progress(bar),
+                fit_progress=bar_progress(fit_bar),
             )
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         finally:
+            fit_bar.close()
             bar.close()
         if not quiet:
             self.stdout.write(format_table(result))
@@ -134,9 +146,34 @@ def format_table(result: ReplayResult) -> str:
         "engine history affinity weights (fitted on the training period): "
         + (", ".join(f"{k} {v:+.2f}" for k, v in fitted.items()) if fitted else "none (too little history)")
     )
+    lines += weight_fit_lines(result.extra.get("weight_fit"))
     errors = result.extra.get("errors") or {}
     if errors:
         lines.append(
             "engine could not place: " + ", ".join(f"{code} x{n}" for code, n in sorted(errors.items()))
         )
     return "\n".join(lines)
+
+
+def weight_fit_lines(fit: dict[str, Any] | None) -> list[str]:
+    """What the weight fit on the training period chose, and the replay of its window behind it."""
+    if not fit:
+        return ["weights: as set (no fit: --no-fit, another strategy than hybrid, or too little history)"]
+
+    def setting(entry: dict[str, Any]) -> str:
+        weights = ", ".join(f"{k} {v:.2f}" for k, v in entry["weights"].items())
+        topk = " / ".join(f"{entry['topk'][k]:.1%}" for k in ("1", "3", "5"))
+        return f"{weights}; affinity share {entry['affinity_blend']:.2f} -> top-1/3/5 {topk}"
+
+    base = fit["baseline"]["category_most_frequent"]
+    lines = [
+        f"weight fit on the training period's latest {fit['tickets']} tickets "
+        f"({fit['train_tickets']} before them, {fit['candidates']} settings tried, {fit['seconds']:.1f} s):",
+        f"  as set:        {setting(fit['current'])}",
+        f"  fitted:        {setting(fit['fitted'])}" + ("" if fit["changed"] else " (no change: no gain)"),
+        f"  without floors: {setting(fit['unconstrained'])}",
+        "  category most frequent there: " + " / ".join(f"{base[k]:.1%}" for k in ("1", "3", "5")),
+    ]
+    if fit["at_floor"]:
+        lines.append(f"  held at the floor: {', '.join(fit['at_floor'])} (floors {fit['floors']})")
+    return lines

@@ -1,0 +1,52 @@
+"""train_models fits the desk's weights on its own history and stores them as a proposal; the
+desk's settings change only where it opted in."""
+
+from typing import Any
+
+import pytest
+
+from dispatch.engine.types import FACTORS
+from dispatch.learning.training import train_models
+from dispatch.models import DispatchSettings
+from dispatch.workspace.importer import workspace_import
+from tests.learning.conftest import small_workspace
+
+# Weights set against what this history shows: the specialists resolve their category's work, but
+# with a poor track record (late, reopened, unhappy customers), so the idle technician's neutral
+# "no record" comes first.
+PERF_HEAVY = {
+    "skill": 0.05,
+    "availability": 0.10,
+    "workload": 0.10,
+    "performance": 0.70,
+    "customer_preference": 0.05,
+}
+
+
+@pytest.fixture
+def long_desk(db: Any, settings: Any, tmp_path: Any) -> None:
+    settings.MODEL_DIR = tmp_path / "models"
+    doc = small_workspace(200)
+    for row in doc["history"]:
+        row.update(csat=1, reopened=True, met_sla=False)
+    workspace_import(doc)
+    DispatchSettings.objects.filter(pk=DispatchSettings.load().pk).update(weights=PERF_HEAVY)
+
+
+def test_training_stores_a_weight_proposal_and_leaves_the_settings_alone(long_desk: None) -> None:
+    fit = train_models().metrics["weight_fit"]
+    assert fit["tickets"] == 40 and fit["train_tickets"] == 160
+    assert fit["current"]["weights"] == pytest.approx(PERF_HEAVY)
+    assert fit["changed"] and fit["fitted"]["weights"]["skill"] > PERF_HEAVY["skill"]
+    assert fit["fitted"]["weights"]["performance"] < PERF_HEAVY["performance"]
+    assert fit["fitted"]["topk"]["1"] > fit["current"]["topk"]["1"]
+    assert set(fit["fitted"]["weights"]) == set(FACTORS)
+    assert DispatchSettings.load().weights == PERF_HEAVY  # a proposal, not applied
+
+
+def test_training_applies_the_fit_where_the_desk_opted_in(long_desk: None) -> None:
+    DispatchSettings.objects.update(apply_fitted_weights=True)
+    fit = train_models().metrics["weight_fit"]
+    settings = DispatchSettings.load()
+    assert settings.weights == pytest.approx(fit["fitted"]["weights"])
+    assert settings.affinity_blend == pytest.approx(fit["fitted"]["affinity_blend"])
