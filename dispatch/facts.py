@@ -37,6 +37,7 @@ from dispatch.engine.types import (
 from dispatch.learning.workpattern import effective_capacity, fallback_hours
 from dispatch.models import (
     Assignment,
+    Board,
     Company,
     DispatchSettings,
     LearnedWorkPattern,
@@ -385,6 +386,37 @@ def ticket_queryset(prefetch: bool = True) -> Any:
         "category", "predicted_category", "company__sla_policy", "company__preferred_technician", "board"
     )
     return qs.prefetch_related(*TICKET_PREFETCH) if prefetch else qs
+
+
+def attach_relations(tickets: list[Ticket], known: dict[str, dict[int, Any]] | None = None) -> list[Ticket]:
+    """Plain ticket rows made ready for ticket_facts with no further queries, as ticket_queryset()
+    would, but each category, company and board is read once for all of them (a queue holds
+    thousands of tickets of a few dozen kinds): at most 6 queries whatever the number of tickets.
+    `known`: rows read by an earlier call (a run that loads the queue page by page), kept in it."""
+    from skills.models import Category
+
+    known = {} if known is None else known
+    loaders = {
+        "category": Category.objects.prefetch_related("required_skills"),
+        "company": Company.objects.select_related("sla_policy", "preferred_technician").prefetch_related(
+            "account_technicians"
+        ),
+        "board": Board.objects.all(),
+    }
+    sources = {"category": ("category_id", "predicted_category_id"), "company": ("company_id",), "board": ("board_id",)}
+    for kind, attrs in sources.items():
+        have = known.setdefault(kind, {})
+        missing = {pk for t in tickets for a in attrs if (pk := getattr(t, a)) is not None and pk not in have}
+        if missing:
+            have.update(loaders[kind].in_bulk(missing))
+    links = (("category", "category_id", "category"), ("predicted_category", "predicted_category_id", "category"),
+             ("company", "company_id", "company"), ("board", "board_id", "board"))  # fmt: skip
+    fields = {name: Ticket._meta.get_field(name) for name, _, _ in links}
+    for t in tickets:
+        for name, attr, kind in links:
+            pk = getattr(t, attr)
+            fields[name].set_cached_value(t, known[kind].get(pk) if pk is not None else None)  # type: ignore[union-attr]
+    return tickets
 
 
 def ticket_facts(ticket: Ticket, **overrides: Any) -> TicketFacts:

@@ -24,13 +24,20 @@ from typing import Any
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery
+from django.db.models.fields.json import KT
 from django.utils import timezone
 
 from dispatch import engine
 from dispatch.engine.availability import aware, in_business_hours, work_status
 from dispatch.engine.factors import sla_risk
 from dispatch.engine.vector import advice, still_eligible
-from dispatch.facts import load_policy, open_unassigned_tickets, ticket_facts, ticket_queryset
+from dispatch.facts import (
+    attach_relations,
+    load_policy,
+    open_unassigned_tickets,
+    ticket_facts,
+    ticket_queryset,
+)
 from dispatch.models import Decision, DecisionStatus, Ticket
 from dispatch.selectors import attach_decisions, current_decision_id
 
@@ -130,12 +137,29 @@ def stale_ticket_ids(version: int, settle: timedelta = NEW_TICKET_SETTLE) -> lis
     return list(stale.values_list("pk", flat=True))
 
 
-def load_tickets(ids: list[int]) -> list[Ticket]:
-    """These tickets with what ranking reads and their current decisions, in the order given."""
+def load_tickets(ids: list[int], light: bool = False, known: dict[str, Any] | None = None) -> list[Ticket]:
+    """These tickets with what ranking reads and their current decisions, in the order given.
+    `light`: each decision with only what the re-rank compares (status, suggestion, failure,
+    waiting reason, whether the batch made it), not the queue's candidate marks (read from the
+    large candidates column), the related rows shared through `known` (facts.attach_relations)."""
     if not ids:
         return []
-    found = {t.pk: t for t in ticket_queryset().filter(pk__in=ids).annotate(latest_decision_id=current_decision_id())}
-    return attach_decisions([found[pk] for pk in ids if pk in found])
+    if not light:
+        found = {t.pk: t for t in ticket_queryset().filter(pk__in=ids).annotate(latest_decision_id=current_decision_id())}
+        return attach_decisions([found[pk] for pk in ids if pk in found])
+    plain = {t.pk: t for t in Ticket.objects.filter(pk__in=ids).annotate(latest_decision_id=current_decision_id())}
+    tickets = attach_relations([plain[pk] for pk in ids if pk in plain], known)
+    wanted = [t.latest_decision_id for t in tickets if t.latest_decision_id]  # type: ignore[attr-defined]
+    decisions = {
+        d.pk: d
+        for d in Decision.objects.filter(pk__in=wanted)
+        .select_related("recommended")
+        .only("status", "error_code", "waiting", "facts_version", "recommended__external_id")
+        .annotate(from_batch=KT("inputs__batch"))
+    }
+    for t in tickets:
+        t.decision = decisions.get(t.latest_decision_id or 0)  # type: ignore[attr-defined]
+    return tickets
 
 
 CHUNK = 200  # the queue page's rows: the most urgent chunk is current first
@@ -156,10 +180,11 @@ def queue_rerank(
     policy = load_policy(now=now)
     ids = stale_ticket_ids(snap.version, settle=settle)
     kept_total = new = 0
+    known: dict[str, Any] = {}  # categories, companies and boards, read once for the run
     for start in range(0, len(ids), CHUNK):  # loaded a page at a time: the first page is current first
         kept: list[int] = []
         changed: list[tuple[Ticket, Any, Any]] = []
-        for ticket in load_tickets(ids[start : start + CHUNK]):
+        for ticket in load_tickets(ids[start : start + CHUNK], light=True, known=known):
             facts = ticket_facts(ticket)
             previous: Decision | None = getattr(ticket, "decision", None)
             if _batch_pick_stands(previous, facts, table, policy):

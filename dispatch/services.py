@@ -469,15 +469,24 @@ def suggestions_store(
                                     version, batch))
         for ticket, ranking, facts, resolved, shadow in simple
     ]  # fmt: skip
-    # The large JSON columns go in with the documents' UPDATE below: Django's bulk INSERT on
-    # PostgreSQL sends each column as one array (UNNEST), and psycopg escapes an array of JSON
-    # documents character by character (1.7 s of regex for 150 decisions, docs/speed.md).
-    large = [(d.candidates, d.inputs) for d in unsaved]
-    for d in unsaved:
-        d.candidates, d.inputs = [], {}
-    decisions = Decision.objects.bulk_create(unsaved)
-    for d, (candidates, inputs) in zip(decisions, large, strict=True):
-        d.candidates, d.inputs = candidates, inputs
+    postgres = connection.vendor == "postgresql"
+    if postgres:  # ids first, so each row is written once, with its document
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [Decision._meta.db_table, len(unsaved)],
+            )
+            for d, (pk,) in zip(unsaved, cursor.fetchall(), strict=True):
+                d.pk = int(pk)
+        decisions = unsaved
+    else:
+        # The large JSON columns go in with the documents' UPDATE below (bulk_create returns ids).
+        large = [(d.candidates, d.inputs) for d in unsaved]
+        for d in unsaved:
+            d.candidates, d.inputs = [], {}
+        decisions = Decision.objects.bulk_create(unsaved)
+        for d, (candidates, inputs) in zip(decisions, large, strict=True):
+            d.candidates, d.inputs = candidates, inputs
     by_id = {t.id: t for t in techs}
     finished = timezone.now()
     for decision, (ticket, ranking, facts, resolved, _shadow) in zip(decisions, simple, strict=True):
@@ -485,8 +494,31 @@ def suggestions_store(
         ctx.notifications = awaiting_approval()
         decision.document = build_document(ranking, ctx)
         decision.notifications = ctx.notifications
-    Decision.objects.bulk_update(decisions, ["document", "notifications", "candidates", "inputs"], batch_size=100)
+    if postgres:
+        _insert_each(decisions)
+    else:
+        Decision.objects.bulk_update(decisions, ["document", "notifications", "candidates", "inputs"], batch_size=100)
     return decisions, rest
+
+
+def _insert_each(objs: list[Decision]) -> None:
+    """INSERT rows whose ids are set, one statement sent many times in one pipeline (psycopg's
+    executemany). Not bulk_create: on PostgreSQL it sends each column as one array (UNNEST), and
+    psycopg escapes an array of JSON documents character by character (1.7 s of regex for 150
+    decisions, docs/speed.md)."""
+    if not objs:
+        return
+    meta = Decision._meta
+    fields = list(meta.concrete_fields)
+    quote = connection.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+        quote(meta.db_table), ", ".join(quote(f.column) for f in fields), ", ".join(["%s"] * len(fields))
+    )
+    rows = [[f.get_db_prep_save(f.pre_save(o, True), connection) for f in fields] for o in objs]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+    for o in objs:
+        o._state.adding, o._state.db = False, connection.alias
 
 
 def _threshold_marks(ranking: Ranking, threshold: float) -> dict[str, Any]:

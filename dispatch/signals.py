@@ -30,6 +30,10 @@ WATCHED: dict[str, bool] = {
 }
 
 
+# people changes that touch availability only (shifts, time off, on-call), not skills or history
+ROTA = frozenset({"skills.Shift", "skills.TimeOff", "skills.OnCall"})
+
+
 def _label(sender: Any) -> str:
     return f"{sender._meta.app_label}.{sender._meta.object_name}"
 
@@ -46,6 +50,7 @@ def _changed(sender: Any, **kwargs: Any) -> None:
         f"{sender._meta.verbose_name} changed",
         people=WATCHED[label],
         technicians=(tech_id,) if tech_id is not None else None,  # None: anyone's facts may have changed
+        rota=label in ROTA,
     )
 
 

@@ -60,6 +60,9 @@ class Snapshot:
     # (epoch, people version) of the people part it was built on; () for a live snapshot. Two
     # snapshots with the same key differ only in workload (table_for carries the table's memos over).
     people_key: tuple[Any, ...] = ()
+    # The oldest people version whose technicians differ from these in rota only (shifts, time
+    # off, on-call): a table built on it or later keeps its per-kind memos (table_for).
+    rota_base: int | None = None
 
 
 def state() -> tuple[int, int, str]:
@@ -104,7 +107,10 @@ def tech_facts(now: datetime) -> Snapshot:
         return shared
     built_at, people = _people(epoch, people_version, now, log)
     excluded = list(DispatchSettings.load().workload_excluded_statuses)
-    snap = Snapshot(version, built_at, with_loads(people, *current_loads(excluded)), (epoch, people_version))
+    snap = Snapshot(
+        version, built_at, with_loads(people, *current_loads(excluded)), (epoch, people_version),
+        rota_base(log, people_version),
+    )  # fmt: skip
     cache.set(key, snap, CACHE_SECONDS)
     _MEMO["facts"] = ((epoch, version), snap)
     return snap
@@ -147,12 +153,22 @@ def _base_people(
     return None
 
 
+def rota_base(log: list[Any], people_version: int) -> int:
+    """The oldest people version from which every later change up to `people_version` was to the
+    rota only (the log marks such entries "rota")."""
+    entries = {int(entry[0]): entry for entry in log}
+    base = people_version
+    while base in entries and len(entries[base]) > 2 and entries[base][2] == "rota":
+        base -= 1
+    return base
+
+
 def _touched_since(log: list[Any], have: int, want: int) -> set[int] | None:
     """Technician keys changed between people versions `have` and `want`, or None when the log
     does not show (it was trimmed, or a change touched anyone)."""
     if want <= have:
         return None
-    entries = {int(v): techs for v, techs in log}
+    entries = {int(entry[0]): entry[1] for entry in log}
     touched: set[int] = set()
     for v in range(have + 1, want + 1):
         if v not in entries or entries[v] is None:
@@ -169,10 +185,15 @@ def table_for(snap: Snapshot) -> TechTable:
         return memo[1]
     table = TechTable(snap.techs)
     key = getattr(snap, "people_key", ())
-    if memo is not None and key and getattr(memo[0], "people_key", ()) == key:
+    old = getattr(memo[0], "people_key", ()) if memo is not None else ()
+    if memo is not None and key and old == key:
         # Only the workload moved (an assignment, a close): what the memos hold depends on the
         # people part alone (skills, rota, history), so the new table starts warm.
         table.adopt_memos(memo[1])
+    elif memo is not None and key and old and old[0] == key[0] and old[1] >= (getattr(snap, "rota_base", None) or key[1]):
+        # Only rotas changed since (time off, shifts, on-call): the per-kind memos (skills, track
+        # record, familiarity, history) still hold; availability is worked out again.
+        table.adopt_memos(memo[1], rota_changed=True)
     _MEMO["table"] = (snap, table)
     return table
 
@@ -207,19 +228,23 @@ def _slow_inputs(snap: Snapshot) -> tuple[dict[str, Any], str | None]:
 # ---------------------------------------------------------------- writers
 
 
-def facts_changed(reason: str, *, people: bool = False, technicians: Iterable[int] | None = None) -> None:
+def facts_changed(
+    reason: str, *, people: bool = False, technicians: Iterable[int] | None = None, rota: bool = False
+) -> None:
     """Record that facts changed: after the current transaction commits (at once outside one),
     bump the version once, however many changes the transaction made, and schedule the
     re-rank. `people`: skills, rota, experience or technician attributes changed (not only
     workload), so the expensive part of the snapshot is rebuilt too: only `technicians` (primary
-    keys) when given, everyone's when not."""
+    keys) when given, everyone's when not. `rota`: the people change was to shifts, time off or
+    on-call only (the vectorized table keeps its per-kind memos)."""
     conn = transaction.get_connection()
     pending = _pending(conn)
     if pending is None:
-        pending = {"people": False, "techs": set(), "reasons": [], "done": False, "last": None}
+        pending = {"people": False, "techs": set(), "reasons": [], "done": False, "last": None, "rota": True}
         conn._switchboard_facts = pending  # type: ignore[attr-defined]
     if people:
         pending["people"] = True
+        pending["rota"] = pending["rota"] and rota
         if technicians is None or pending["techs"] is None:
             pending["techs"] = None
         else:
@@ -236,7 +261,8 @@ def facts_changed(reason: str, *, people: bool = False, technicians: Iterable[in
         if getattr(conn, "_switchboard_facts", None) is pending:
             conn._switchboard_facts = None  # type: ignore[attr-defined]
         techs = sorted(pending["techs"]) if pending["people"] and pending["techs"] is not None else None
-        bump(", ".join(pending["reasons"])[:200], people=pending["people"], technicians=techs)
+        bump(", ".join(pending["reasons"])[:200], people=pending["people"], technicians=techs,
+             rota=pending["people"] and pending["rota"])  # fmt: skip
 
     pending["last"] = flush
     transaction.on_commit(flush)
@@ -253,17 +279,18 @@ def _pending(conn: Any) -> dict[str, Any] | None:
     return pending
 
 
-def bump(reason: str, *, people: bool = False, technicians: list[int] | None = None) -> int:
+def bump(reason: str, *, people: bool = False, technicians: list[int] | None = None, rota: bool = False) -> int:
     """Advance the version now (autocommit) and schedule the re-rank; returns the new version.
     A people change records which technicians it touched (None: anyone) in FactsState.people_log,
-    so readers rebuild only those."""
+    so readers rebuild only those, and whether it was to the rota only."""
     FactsState.objects.get_or_create(pk=1)
     with transaction.atomic():
         row = FactsState.objects.select_for_update().get(pk=1)
         row.version += 1
         if people:
             row.people_version += 1
-            row.people_log = [*row.people_log, [row.people_version, technicians]][-PEOPLE_LOG:]
+            entry = [row.people_version, technicians, *(["rota"] if rota else [])]
+            row.people_log = [*row.people_log, entry][-PEOPLE_LOG:]
         row.changed_at = timezone.now()
         row.reason = reason[:200]
         row.save()

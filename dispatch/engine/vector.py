@@ -136,13 +136,16 @@ class TechTable:
     # sites), not on their workload or last assignment.
     PEOPLE_MEMOS = frozenset({"skill", "performance", "familiarity", "language", "affinity", "company-feature", "geo", "status"})
 
-    def adopt_memos(self, other: TechTable) -> None:
+    def adopt_memos(self, other: TechTable, rota_changed: bool = False) -> None:
         """Take over `other`'s people-only memos: the caller vouches that both tables hold the
         same technicians with the same people facts, in the same order, and differ at most in
-        workload (dispatch.snapshot.table_for, for a workload-only change of facts)."""
+        workload (dispatch.snapshot.table_for, for a workload-only change of facts).
+        `rota_changed`: their shifts, time off or on-call may differ too, so the per-minute
+        availability memos stay behind."""
         if other.ids != self.ids:
             return
-        self._memo.update((k, v) for k, v in other._memo.items() if k[0] in self.PEOPLE_MEMOS)
+        kinds = self.PEOPLE_MEMOS - {"status"} if rota_changed else self.PEOPLE_MEMOS
+        self._memo.update((k, v) for k, v in other._memo.items() if k[0] in kinds)
         self._positions.update(other._positions)
 
     def memo(self, key: tuple, build: Callable[[], Any]) -> Any:

@@ -50,6 +50,34 @@ def test_ticket_facts_take_a_constant_number_of_queries():
 
 
 @pytest.mark.django_db
+def test_attached_relations_give_the_same_facts_in_a_fixed_number_of_queries():
+    """facts.attach_relations (the re-rank's loader): plain rows, each category, company and board
+    read once for all, the same TicketFacts as ticket_queryset(); rows read before are reused."""
+    from dispatch.facts import attach_relations
+    from dispatch.models import Board, SLAPolicy, Ticket
+
+    make_desk(3, 2)
+    sla = SLAPolicy.objects.create(name="Premium", response_hours={"High": 1})
+    vip = CompanyFactory(external_id="vip", sla_policy=sla, preferred_technician=TechnicianFactory())
+    vip.account_technicians.set(TechnicianFactory.create_batch(3))
+    board, _ = Board.objects.get_or_create(name="Escalations")
+    other = CategoryFactory(name="Network", skills=[SkillFactory(name="VPN")])
+    for i in range(12):
+        TicketFactory(company=vip if i % 2 else None, category=other if i % 3 else None, board=board if i % 4 else None,
+                      predicted_category=other if i % 3 == 0 else None, priority="High")  # fmt: skip
+    ids = list(Ticket.objects.order_by("pk").values_list("pk", flat=True))
+    expected = [ticket_facts(t) for t in ticket_queryset().filter(pk__in=ids).order_by("pk")]
+    plain = list(Ticket.objects.filter(pk__in=ids).order_by("pk"))
+    known: dict = {}
+    with CaptureQueriesContext(connection) as first:
+        got = [ticket_facts(t) for t in attach_relations(plain, known)]
+    assert got == expected
+    assert len(first.captured_queries) <= 6
+    again = list(Ticket.objects.filter(pk__in=ids).order_by("pk"))
+    assert count_queries(lambda: [ticket_facts(t) for t in attach_relations(again, known)]) == 0
+
+
+@pytest.mark.django_db
 def test_workload_counts_only_open_assigned_tickets_outside_excluded_statuses():
     tech = TechnicianFactory()
     TicketFactory(assigned_to=tech, estimated_hours=2, priority="High")

@@ -108,10 +108,35 @@ def test_after_a_workload_change_the_new_table_starts_warm_and_ranks_as_a_fresh_
     assert got == engine.rank(facts, second.techs, policy)  # and as the reference
     alice = next(c for c in got.candidates if c.tech_id == "tech-alice")
     assert "(1 active ticket)" in alice.breakdown[2].reason  # the new workload, not the memo's
-    committed(lambda: sick(desk["bob"]), django_capture_on_commit_callbacks)  # a people change
+    committed(lambda: sick(desk["bob"]), django_capture_on_commit_callbacks)  # a people change: the rota only
     third = snapshot.tech_facts(now)
     assert third.people_key != second.people_key
-    assert not any(k[0] == "skill" for k in snapshot.table_for(third)._memo)  # built afresh
+    rota_warm = snapshot.table_for(third)
+    assert any(k[0] == "skill" for k in rota_warm._memo)  # per kind: still holds
+    assert not any(k[0] == "status" for k in rota_warm._memo)  # availability: worked out again
+    got = engine.rank(facts, third.techs, policy, table=rota_warm)
+    assert got == engine.rank(facts, third.techs, policy, table=TechTable(third.techs))
+    assert got == engine.rank(facts, third.techs, policy)
+    bob = next(c for c in got.candidates if c.tech_id == "tech-bob")
+    assert bob.availability_status == "time_off" and not bob.available
+    # A skill change is not the rota: the next table is built afresh.
+    def promote() -> None:
+        level = desk["bob"].skill_levels.get()
+        level.level = "expert"
+        level.save()
+
+    committed(promote, django_capture_on_commit_callbacks)
+    fourth = snapshot.tech_facts(now)
+    assert not any(k[0] == "skill" for k in snapshot.table_for(fourth)._memo)
+
+
+def test_the_rota_base_counts_back_over_rota_only_changes() -> None:
+    log = [[3, [1]], [4, [1], "rota"], [5, None, "rota"], [6, [2], "rota"]]
+    assert snapshot.rota_base(log, 6) == 3  # a table on people version 3 or later keeps its kinds
+    assert snapshot.rota_base(log + [[7, [2]]], 7) == 7  # a skill change: only its own version
+    assert snapshot.rota_base([], 9) == 9
+    assert snapshot._touched_since(log, 3, 6) is None  # entry 5 touched anyone
+    assert snapshot._touched_since(log, 5, 6) == {2}  # the rota mark does not upset the log
 
 
 def test_approving_a_suggestion_that_no_longer_stands_assigns_nothing_and_shows_the_new_one(desk: Any) -> None:
