@@ -7,10 +7,24 @@ from celery import shared_task
 
 @shared_task(acks_late=True, time_limit=3600, soft_time_limit=3300)
 def train_models() -> str:
-    """Nightly and after a history import: relearn experience and the category model."""
+    """Nightly and after a history import: relearn experience and the category model; the desk's
+    weight fit follows as a task of its own (the new model serves meanwhile)."""
     from dispatch.learning.training import train_models as train
 
-    return train().version
+    version = train(fit_weights=False).version
+    fit_weights.delay(version)
+    return version
+
+
+@shared_task(acks_late=True, time_limit=3600, soft_time_limit=3300)
+def fit_weights(version: str) -> bool:
+    """After training: the desk's weights fitted on its history, stored as that version's proposal
+    (applied where the desk opted in). False when the version is gone or nothing was fitted."""
+    from dispatch.learning.training import fit_and_store
+    from dispatch.models import ModelVersion
+
+    found = ModelVersion.objects.filter(version=version).first()
+    return bool(found is not None and fit_and_store(found))
 
 
 @shared_task(acks_late=True)

@@ -144,8 +144,11 @@ def train_models(
     *,
     half_life_days: float = HALF_LIFE_DAYS,
     prior_strength: float = PRIOR_STRENGTH,
+    fit_weights: bool = True,
 ) -> ModelVersion:
-    """Learn from all history; replace the experience tables; store and activate a new version."""
+    """Learn from all history; replace the experience tables; store and activate a new version.
+    `fit_weights`: then fit the desk's weights (fit_and_store) in the same call; the Celery task
+    and bench.scale run that step apart, after the version is stored."""
     progress = progress or _noop
     records = history_records(lambda n: progress("history", n, n))
     total = len(records)
@@ -177,9 +180,6 @@ def train_models(
         },
     }
     metrics["affinity"] = affinity_metrics(records, half_life_days, prior_strength, progress)
-    fit = weight_fit_metrics(records, half_life_days, prior_strength, progress)
-    if fit:
-        metrics["weight_fit"] = fit
     pipeline = None
     if len(set(labels)) >= 2:
         metrics["classifier"].update(classifier_holdout(texts, labels))
@@ -200,11 +200,42 @@ def train_models(
             path.unlink(missing_ok=True)
         raise
     _prune_model_files(KEEP_MODEL_FILES)
-    if apply_if_opted_in(metrics):
-        log.info("applied the fitted weights of %s (the desk opted in)", version)
     progress("store", 1, 1)
     log.info("trained %s on %d history tickets (%d experience rows)", version, total, len(stats))
+    if fit_weights:
+        fit_and_store(model_version, records, progress, half_life_days=half_life_days, prior_strength=prior_strength)
     return model_version
+
+
+def fit_and_store(
+    version: ModelVersion,
+    records: list[HistoryRecord] | None = None,
+    progress: Progress | None = None,
+    *,
+    half_life_days: float | None = None,
+    prior_strength: float | None = None,
+) -> dict[str, Any]:
+    """The step after training: fit the desk's weights on its history (weight_fit_metrics), store
+    the proposal in the version's metrics, and apply it where the desk opted in. The proposal
+    moves no ranking until applied, so it is written without announcing a change of facts."""
+    progress = progress or _noop
+    metrics = dict(version.metrics or {})
+    if records is None:
+        records = history_records(lambda n: progress("history", n, n))
+    fit = weight_fit_metrics(
+        records,
+        half_life_days if half_life_days is not None else float(metrics.get("half_life_days", HALF_LIFE_DAYS)),
+        prior_strength if prior_strength is not None else float(metrics.get("prior_strength", PRIOR_STRENGTH)),
+        progress,
+    )
+    if not fit:
+        return {}
+    metrics["weight_fit"] = fit
+    ModelVersion.objects.filter(pk=version.pk).update(metrics=metrics)
+    version.metrics = metrics
+    if version.active and apply_if_opted_in(metrics):
+        log.info("applied the fitted weights of %s (the desk opted in)", version.version)
+    return fit
 
 
 @transaction.atomic

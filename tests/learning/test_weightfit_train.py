@@ -50,3 +50,22 @@ def test_training_applies_the_fit_where_the_desk_opted_in(long_desk: None) -> No
     settings = DispatchSettings.load()
     assert settings.weights == pytest.approx(fit["fitted"]["weights"])
     assert settings.affinity_blend == pytest.approx(fit["fitted"]["affinity_blend"])
+
+
+def test_the_worker_trains_first_and_fits_in_a_task_of_its_own(long_desk: None, monkeypatch: Any) -> None:
+    """dispatch.tasks.train_models stores the new version without the fit (the model serves at
+    once) and queues dispatch.tasks.fit_weights, which stores the same proposal on that version."""
+    from dispatch import tasks
+    from dispatch.models import ModelVersion
+
+    queued: list[str] = []
+    monkeypatch.setattr(tasks.fit_weights, "delay", lambda version: queued.append(version))
+    name = tasks.train_models.run()
+    assert queued == [name]
+    assert "weight_fit" not in ModelVersion.objects.get(version=name).metrics
+    assert tasks.fit_weights.run(name) is True
+    stored = ModelVersion.objects.get(version=name).metrics["weight_fit"]
+    assert stored["changed"] and stored["tickets"] == 40
+    assert stored["fitted"]["weights"]["skill"] > PERF_HEAVY["skill"]
+    assert DispatchSettings.load().weights == PERF_HEAVY  # still a proposal
+    assert tasks.fit_weights.run("no-such-version") is False

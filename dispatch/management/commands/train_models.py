@@ -65,4 +65,11 @@ class Command(BaseCommand):
                 f"; learned capacity for {patterns['learned_capacity']} technicians, "
                 f"working hours for {patterns['learned_hours']} (review them on the Learned page)"
             )
+        fit = m.get("weight_fit")
+        if fit:
+            line += (
+                "; weight fit: a change proposed, review it on the Learned page"
+                if fit.get("changed")
+                else "; weight fit: the current weights stand"
+            )
         self.stdout.write(self.style.SUCCESS(line))
