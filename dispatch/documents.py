@@ -108,6 +108,8 @@ def candidate_row(c: Candidate, threshold: float | None = None) -> dict[str, Any
     meets = meets_skill_threshold(c, threshold)
     if meets is not None:
         row["meets_skill_threshold"] = meets
+    if c.times:  # the moments its reasons name, as written (pages show them in the viewer's zone)
+        row["times"] = [{"text": t.text, "at": iso(t.at), "zone": t.zone} for t in c.times]
     return row
 
 

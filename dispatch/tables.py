@@ -16,7 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from dispatch.models import Decision, DecisionStatus, Ticket
 from dispatch.selectors import below_threshold
-from dispatch.views_common import FAILURE_SHORT
+from dispatch.views_common import FAILURE_SHORT, in_viewer_zone
 
 
 def fmt_duration(seconds: float) -> str:
@@ -205,7 +205,10 @@ class QueueTable(tables.Table):
 
     def _suggestion(self, decision: Decision) -> SafeString:
         if decision.waiting:
-            return format_html('<span class="badge badge-wait" title="{}">Waiting for a qualified tech</span>', decision.waiting)
+            waiting = in_viewer_zone(decision.waiting, decision.as_of, plain=True)
+            return format_html(
+                '<span class="badge badge-wait" title="{}">Waiting for a qualified tech</span>', waiting
+            )
         if decision.status == DecisionStatus.FAILED or decision.error_code:
             code = decision.error_code or "FAILED"
             return format_html(

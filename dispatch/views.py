@@ -30,7 +30,14 @@ from dispatch.models import Assignment, Decision, DecisionStatus, DispatchSettin
 from dispatch.services import ApprovalError, AssignmentConflict, SuggestionChanged, TechnicianUnavailable
 from dispatch.stranded import stranded, stranded_tickets
 from dispatch.tables import QueueTable
-from dispatch.views_common import LEGEND, candidate_views, escalation_as_done, failure_details, order_note
+from dispatch.views_common import (
+    LEGEND,
+    candidate_views,
+    escalation_as_done,
+    failure_details,
+    in_viewer_zone,
+    order_note,
+)
 from dispatch.whatif import WhatIf, whatif_rank
 from skills.models import Technician
 
@@ -137,16 +144,19 @@ def _row_context(ticket_id: int, request: HtmxHttpRequest, **extra: Any) -> dict
 
 def _detail_context(ticket: Ticket, decision: Decision | None, **extra: Any) -> dict[str, Any]:
     recommended_id = decision.recommended.external_id if decision and decision.recommended else None
-    cands = candidate_views(decision.candidates, recommended_id) if decision else []
+    cands = candidate_views(decision.candidates, recommended_id, decision.as_of) if decision else []
     return {
         "ticket": ticket,
         "decision": decision,
         "cands": cands,
         "legend": LEGEND,
         "recommended_id": recommended_id,
-        "failure": failure_details(decision.document) if decision else None,
+        "failure": failure_details(decision.document, decision.as_of) if decision else None,
         "rules": (
-            escalation_as_done(decision.document, decision.notifications or {}, assigned=bool(decision.assigned_id))[0]
+            escalation_as_done(
+                decision.document, decision.notifications or {}, assigned=bool(decision.assigned_id),
+                as_of=decision.as_of,
+            )[0]  # fmt: skip
             if decision
             else []
         ),
@@ -256,11 +266,13 @@ def ticket_assign(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
         )  # fmt: skip
     except AssignmentConflict as exc:
         return _assign_failed(request, obj, selectors.winner_text(exc.ticket, exc.decision), status=409)
-    except SuggestionChanged as exc:
-        return _assign_failed(request, obj, str(exc), status=409, reason_code="SUGGESTION_CHANGED")
+    except SuggestionChanged as exc:  # why, with when the technician is back: in the viewer's zone
+        message = in_viewer_zone(str(exc), timezone.now(), plain=True)
+        return _assign_failed(request, obj, message, status=409, reason_code="SUGGESTION_CHANGED")
     except TechnicianUnavailable as exc:
+        message = in_viewer_zone(str(exc), timezone.now(), plain=True)
         return _assign_failed(
-            request, obj, str(exc), status=422, chosen=tech_id or "", reason_text=reason, unavailable=True
+            request, obj, message, status=422, chosen=tech_id or "", reason_text=reason, unavailable=True
         )
     except ApprovalError as exc:
         return _assign_failed(request, obj, str(exc), status=422, chosen=tech_id or "", reason_text=reason)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from dispatch import reason_times
 from dispatch.engine.strategies import ORDERINGS
 from dispatch.engine.types import FACTORS
 
@@ -91,11 +92,24 @@ def factor_reasons(breakdown: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def candidate_views(candidates: list[dict[str, Any]], recommended_id: str | None) -> list[CandidateView]:
-    """Stored `Decision.candidates` rows (or what-if rows of the same shape) for display."""
+def candidate_views(
+    candidates: list[dict[str, Any]], recommended_id: str | None, as_of: datetime | None = None
+) -> list[CandidateView]:
+    """Stored `Decision.candidates` rows (or what-if rows of the same shape) for display, the times
+    their reasons name in the viewer's zone (dispatch.reason_times; `as_of`, the decision's time,
+    reads back rows stored without their times)."""
     views = []
     for i, row in enumerate(candidates, start=1):
         segments, penalty = _segments(row.get("score_breakdown") or [])
+        reasons = factor_reasons(row.get("score_breakdown") or [])
+        why = row.get("reason_not_selected", "")
+        moments = _moments(row, [why, *(r["reason"] for r in reasons)], as_of)
+        if moments:
+            why = reason_times.html(why, moments)
+            for r in reasons:
+                r["reason"] = reason_times.html(r["reason"], moments)
+            for s in segments:
+                s["reason"] = reason_times.plain(s["reason"], moments)
         views.append(
             CandidateView(
                 technician_id=row["technician_id"],
@@ -105,13 +119,13 @@ def candidate_views(candidates: list[dict[str, Any]], recommended_id: str | None
                 availability=str(row.get("availability", "")).replace("_", " "),
                 eligible=bool(row.get("eligible", True)),
                 blocked_by=list(row.get("blocked_by") or []),
-                reason_not_selected=row.get("reason_not_selected", ""),
+                reason_not_selected=why,
                 segments=segments,
                 penalty=penalty,
                 qualified=bool(row.get("qualified", True)),
                 recommended=row["technician_id"] == recommended_id,
                 rank=i,
-                reasons=factor_reasons(row.get("score_breakdown") or []),
+                reasons=reasons,
                 extras={
                     "capacity_pct": row.get("capacity_pct"),
                     "breakdown": row.get("score_breakdown") or [],
@@ -120,6 +134,17 @@ def candidate_views(candidates: list[dict[str, Any]], recommended_id: str | None
         )
     _returns(views)
     return views
+
+
+def _moments(row: dict[str, Any], texts: list[str], as_of: datetime | None) -> list[reason_times.Moment]:
+    """The times a row's reasons name: as the engine recorded them, else read back in the
+    technician's zone (rows stored before times were recorded)."""
+    if "times" in row:
+        return reason_times.stored(row)
+    if as_of is None or not any(reason_times.WRITTEN.search(t) for t in texts):
+        return []
+    zone = reason_times.technician_zones().get(row.get("technician_id", ""), "")
+    return [m for t in texts for m in reason_times.read_back(t, [zone], as_of)]
 
 
 def _returns(views: list[CandidateView]) -> None:
@@ -141,23 +166,52 @@ def _returns(views: list[CandidateView]) -> None:
             v.back_at, v.timezone = next_available(tech, now), tech.timezone
 
 
-def failure_details(document: dict[str, Any]) -> dict[str, Any] | None:
-    """Reason code, blocking factors and recommended actions of a failed decision."""
+def failure_details(document: dict[str, Any], as_of: datetime | None = None) -> dict[str, Any] | None:
+    """Reason code, blocking factors and recommended actions of a failed decision; with the
+    decision's time, the times they name in the viewer's zone (dispatch.reason_times)."""
     if document.get("success", True):
         return None
+    factors = (document.get("evaluation_summary") or {}).get("blocking_factors") or []
+    factors = [
+        {**b, "details": in_viewer_zone(str(b.get("details", "")), as_of)} if isinstance(b, dict) else b
+        for b in factors
+    ]
     return {
         "reason": (document.get("dispatching_results") or {}).get("reason", ""),
         "error": document.get("error_details") or {},
-        "blocking_factors": (document.get("evaluation_summary") or {}).get("blocking_factors") or [],
-        "recommended_actions": document.get("recommended_actions") or [],
+        "blocking_factors": factors,
+        "recommended_actions": [
+            in_viewer_zone(str(a), as_of) for a in document.get("recommended_actions") or []
+        ],
         "fallback": document.get("fallback_action") or {},
     }
+
+
+def in_viewer_zone(text: str, as_of: datetime | None, *, plain: bool = False) -> str:
+    """A decision-level reason (blocking factor, action, waiting, why a technician cannot take a
+    ticket) written at `as_of`, with its times in the viewer's zone: HTML, or plain text (for an
+    attribute or a message)."""
+    moments = reason_times.desk_read_back(text, as_of)
+    if not moments:
+        return text
+    return reason_times.plain(text, moments) if plain else reason_times.html(text, moments)
 
 
 BREACH_RULE = "sla_breach_escalation"
 
 
 def escalation_as_done(
+    document: dict[str, Any], notifications: dict[str, Any], *, assigned: bool, as_of: datetime | None = None
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """`_escalation_as_done`; with the decision's time, the times the rules' impacts name ("tech-john
+    unavailable (Off shift until Mon 08:00 CST)") in the viewer's zone."""
+    rules, notifications = _escalation_as_done(document, notifications, assigned=assigned)
+    if as_of is not None:
+        rules = [{**r, "impact": in_viewer_zone(str(r.get("impact") or ""), as_of)} for r in rules]
+    return rules, notifications
+
+
+def _escalation_as_done(
     document: dict[str, Any], notifications: dict[str, Any], *, assigned: bool
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The decision's rules applied and notifications as a page shows them, agreeing on an SLA

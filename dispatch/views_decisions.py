@@ -118,15 +118,16 @@ def decision_detail(request: HtmxHttpRequest, decision_id: int) -> HttpResponse:
     sla = dict(document.get("sla_tracking") or {})
     sla["deadline"] = parse_datetime(sla["sla_deadline"]) if sla.get("sla_deadline") else None
     rules, notifications = escalation_as_done(
-        document, document.get("notifications_sent") or decision.notifications or {}, assigned=bool(decision.assigned_id)
-    )
+        document, document.get("notifications_sent") or decision.notifications or {},
+        assigned=bool(decision.assigned_id), as_of=decision.as_of,
+    )  # fmt: skip
     context = {
         "decision": decision,
         "document": document,
-        "cands": (cands := candidate_views(decision.candidates, recommended_id)),
+        "cands": (cands := candidate_views(decision.candidates, recommended_id, decision.as_of)),
         "order_note": order_note(cands, decision.strategy),
         "legend": LEGEND,
-        "failure": failure_details(decision.document),
+        "failure": failure_details(decision.document, decision.as_of),
         "rules": rules,
         "notifications": notifications,
         "audit": document.get("audit_trail") or {},

@@ -10,9 +10,9 @@ import math
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from .availability import format_local, in_intervals, next_business_open
+from .availability import aware, format_local, in_intervals, next_business_open
 from .strategies import order_key
-from .types import FACTORS, BlockingFactor, Policy, TechFacts
+from .types import FACTORS, BlockingFactor, Policy, TechFacts, TimeNote
 
 if TYPE_CHECKING:
     from .ranking import Draft, Evaluation
@@ -130,6 +130,18 @@ def absence(tech: TechFacts, status: str, next_at: datetime | None, now: datetim
         why = f" ({iv.reason})" if iv is not None and iv.reason else ""
         return f"On time off{why} until {until}" if until else f"On time off{why}"
     return f"Off shift until {until}" if until else "Off shift (no shift in the next two weeks)"
+
+
+def candidate_times(d: Draft, ev: Evaluation, texts: tuple[str, ...]) -> tuple[TimeNote, ...]:
+    """The moment a candidate's reasons name, if they name one: when someone away is back, written
+    in their own zone by `absence` ("until Wed 08:00 EST") or the availability factor ("back Wed
+    08:00 EST"). Recorded with its instant and zone so that pages show it in the viewer's zone."""
+    if d.next_at is None or d.status not in ("off_shift", "time_off"):
+        return ()
+    text = format_local(d.next_at, d.tech.timezone, ev.now)
+    if not any(text in t for t in texts):
+        return ()
+    return (TimeNote(text, aware(d.next_at), d.tech.timezone),)
 
 
 def lowered(text: str) -> str:

@@ -362,6 +362,7 @@ def _candidate(d: Draft, ev: Evaluation, reason: str) -> Candidate:
         eligible=d.tier is not None,
         blocked_by=tuple(d.blocked),
         reason_not_selected=reason,
+        times=explain.candidate_times(d, ev, (reason, *(f.reason for f in breakdown))),
     )
 
 

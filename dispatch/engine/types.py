@@ -260,6 +260,16 @@ class FactorScore:
 
 
 @dataclass(frozen=True)
+class TimeNote:
+    """A moment a reason names, as written: the text (`availability.format_local`'s "Wed 08:00 EST"),
+    the instant and the zone it was written in, so that pages can show it in the viewer's zone."""
+
+    text: str
+    at: datetime
+    zone: str
+
+
+@dataclass(frozen=True)
 class Candidate:
     tech_id: str
     name: str
@@ -276,6 +286,7 @@ class Candidate:
     eligible: bool  # may be assigned under this policy
     blocked_by: tuple[str, ...] = ()  # why not eligible: hard filter names
     reason_not_selected: str = ""
+    times: tuple[TimeNote, ...] = ()  # the moments its reasons name (explain.candidate_times)
 
 
 @dataclass(frozen=True)

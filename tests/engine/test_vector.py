@@ -177,6 +177,7 @@ def assert_same(got: Ranking, expected: Ranking) -> None:
             (b.factor, round(b.value, 3), b.points, b.reason) for b in e.breakdown
         ]
         assert (g.reason_not_selected, g.blocked_by, g.eligible) == (e.reason_not_selected, e.blocked_by, e.eligible)
+        assert g.times == e.times  # the moments the reasons name (explain.candidate_times)
     assert (got.confidence, got.confidence_value) == (expected.confidence, expected.confidence_value)
     assert got.rules_applied == expected.rules_applied and got.counts == expected.counts
     assert (got.escalate_to, got.sla_risk) == (expected.escalate_to, expected.sla_risk)
