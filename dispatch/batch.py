@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from dispatch import engine
-from dispatch.facts import load_policy, open_unassigned_tickets, ticket_facts
+from dispatch.facts import QUEUE_CANDIDATES_SHOWN, load_policy, open_unassigned_tickets, ticket_facts
 from dispatch.freshness import advice_matches, same_advice
 from dispatch.models import Decision, DecisionStatus, Ticket
 from dispatch.selectors import attach_decisions, current_decision_id
@@ -21,7 +21,7 @@ from dispatch.services import AssignmentConflict, decision_store, resolve_mode, 
 from dispatch.snapshot import table_for, tech_facts
 from skills.models import AutoAssign
 
-BATCH_CANDIDATES_SHOWN = 10
+BATCH_CANDIDATES_SHOWN = QUEUE_CANDIDATES_SHOWN
 
 
 def _unchanged(previous: Decision | None, ranking: Any, mode: str | None, ticket: Ticket) -> bool:

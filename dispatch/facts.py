@@ -54,6 +54,9 @@ LOOKAHEAD = timedelta(days=14)
 # Candidates a decision stores with breakdowns and reasons (the queue, the document); the counts
 # cover everyone evaluated.
 CANDIDATES_SHOWN = 25
+# ... and what the queue's own background work stores (the batch cycle, the re-rank after a change
+# of facts): it refreshes hundreds of rows at once, so it explains the top ten of each.
+QUEUE_CANDIDATES_SHOWN = 10
 
 
 def policy_from_settings(

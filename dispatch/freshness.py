@@ -32,6 +32,7 @@ from dispatch.engine.availability import aware, in_business_hours, work_status
 from dispatch.engine.factors import sla_risk
 from dispatch.engine.vector import advice, still_eligible
 from dispatch.facts import (
+    QUEUE_CANDIDATES_SHOWN,
     attach_relations,
     load_policy,
     open_unassigned_tickets,
@@ -177,7 +178,7 @@ def queue_rerank(
     now = timezone.now()
     snap = tech_facts(now)
     table = table_for(snap)
-    policy = load_policy(now=now)
+    policy = load_policy(now=now, candidates_shown=QUEUE_CANDIDATES_SHOWN)  # as the batch stores them
     ids = stale_ticket_ids(snap.version, settle=settle)
     kept_total = new = 0
     known: dict[str, Any] = {}  # categories, companies and boards, read once for the run

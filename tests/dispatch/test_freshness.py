@@ -340,3 +340,22 @@ def test_a_single_dispatch_is_not_kept_as_a_batch_pick(desk: Any, django_capture
     committed(lambda: TechnicianFactory(external_id="tech-carol", name="Carol"), django_capture_on_commit_callbacks)
     assert freshness.queue_rerank()["new"] == 1  # not the best any more: replaced
     assert services.latest_decision(desk["ticket"]).recommended == desk["alice"]
+
+
+def test_the_background_re_rank_explains_the_top_ten_as_the_batch_does(desk: Any, django_capture_on_commit_callbacks: Any) -> None:
+    """A single dispatch stores every candidate up to CANDIDATES_SHOWN; the re-rank, which
+    refreshes many rows at once, stores the top QUEUE_CANDIDATES_SHOWN, as the batch cycle does."""
+    from dispatch.facts import CANDIDATES_SHOWN, QUEUE_CANDIDATES_SHOWN
+
+    skill = desk["category"].required_skills.get()
+    for i in range(12):
+        TechnicianFactory(external_id=f"tech-x{i:02d}", name=f"Extra {i:02d}", skills={skill: "beginner"})
+    first = services.decision_create(ticket=desk["ticket"], mode="suggest")
+    assert len(first.candidates) == min(14, CANDIDATES_SHOWN) > QUEUE_CANDIDATES_SHOWN
+    committed(lambda: sick(desk["alice"]), django_capture_on_commit_callbacks)
+    result = freshness.queue_rerank(settle=dt.timedelta(0))
+    assert result["new"] == 1
+    latest = services.latest_decision(desk["ticket"])
+    assert latest.pk != first.pk and latest.recommended == desk["bob"]
+    assert len(latest.candidates) == QUEUE_CANDIDATES_SHOWN
+    assert latest.document["evaluation_summary"]["candidates_evaluated"] == 14  # counts cover everyone
