@@ -14,9 +14,8 @@ from django.utils import timezone
 
 from dispatch import engine
 from dispatch.facts import QUEUE_CANDIDATES_SHOWN, load_policy, open_unassigned_tickets, ticket_facts
-from dispatch.freshness import advice_matches, same_advice
+from dispatch.freshness import advice_matches, load_tickets, same_advice
 from dispatch.models import Decision, DecisionStatus, Ticket
-from dispatch.selectors import attach_decisions, current_decision_id
 from dispatch.services import AssignmentConflict, decision_store, resolve_mode, suggestions_store
 from dispatch.snapshot import table_for, tech_facts
 from skills.models import AutoAssign
@@ -58,10 +57,12 @@ def batch_dispatch(
     """Dispatch the whole unassigned queue (or its `limit` most urgent tickets; the rest are
     reported as "NOT_IN_BATCH", never dropped silently). Returns one result per ticket."""
     now = timezone.now()
-    # Each with its current decision (`ticket.decision`), which the batch may keep.
-    queue = open_unassigned_tickets().annotate(latest_decision_id=current_decision_id())
-    tickets: list[Ticket] = attach_decisions(list(queue if limit is None else queue[:limit]))
-    left: list[str] = list(queue[limit:].values_list("external_id", flat=True)) if limit is not None else []
+    # Each with its current decision (`ticket.decision`, what the comparisons and results read),
+    # which the batch may keep; categories, companies and boards read once for all.
+    queue = list(open_unassigned_tickets().prefetch_related(None).values_list("pk", "external_id"))
+    chosen = queue if limit is None else queue[:limit]
+    left: list[str] = [ext for _, ext in queue[limit:]] if limit is not None else []
+    tickets: list[Ticket] = load_tickets([pk for pk, _ in chosen], light=True)
     if not tickets:
         return []
     # Reasons for the top BATCH_CANDIDATES_SHOWN candidates of each ticket (the queue's detail

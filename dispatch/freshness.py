@@ -140,9 +140,9 @@ def stale_ticket_ids(version: int, settle: timedelta = NEW_TICKET_SETTLE) -> lis
 
 def load_tickets(ids: list[int], light: bool = False, known: dict[str, Any] | None = None) -> list[Ticket]:
     """These tickets with what ranking reads and their current decisions, in the order given.
-    `light`: each decision with only what the re-rank compares (status, suggestion, failure,
-    waiting reason, whether the batch made it), not the queue's candidate marks (read from the
-    large candidates column), the related rows shared through `known` (facts.attach_relations)."""
+    `light`: each decision with only what the re-rank and the batch compare and report (status,
+    suggestion, failure, waiting reason, top score, whether the batch made it), not the queue's
+    candidate marks (read from the large candidates column), the related rows shared through `known` (facts.attach_relations)."""
     if not ids:
         return []
     if not light:
@@ -155,7 +155,7 @@ def load_tickets(ids: list[int], light: bool = False, known: dict[str, Any] | No
         d.pk: d
         for d in Decision.objects.filter(pk__in=wanted)
         .select_related("recommended")
-        .only("status", "error_code", "waiting", "facts_version", "recommended__external_id")
+        .only("status", "error_code", "waiting", "facts_version", "top_score", "assigned", "recommended__external_id")
         .annotate(from_batch=KT("inputs__batch"))
     }
     for t in tickets:
