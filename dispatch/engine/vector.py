@@ -34,7 +34,7 @@ from .factors import (
     OFF_SHIFT_MAX,
     ON_CALL_VALUE,
     SkillAssessment,
-    assess_skills,
+    assess_all,
     cost_position,
     cost_range,
     customer_preference_factor,
@@ -134,7 +134,9 @@ class TechTable:
 
     # Memos that depend on the technicians' people facts only (skills, rota, history, languages,
     # sites), not on their workload or last assignment.
-    PEOPLE_MEMOS = frozenset({"skill", "performance", "familiarity", "language", "affinity", "company-feature", "geo", "status"})
+    PEOPLE_MEMOS = frozenset(
+        {"skill", "performance", "familiarity", "language", "affinity", "affinity-company", "company-feature", "geo", "status"}
+    )
 
     def adopt_memos(self, other: TechTable, rota_changed: bool = False) -> None:
         """Take over `other`'s people-only memos: the caller vouches that both tables hold the
@@ -170,7 +172,7 @@ class TechTable:
         key = ("skill", required, ticket.category, ticket.board)
 
         def build() -> tuple[list[SkillAssessment], np.ndarray]:
-            found = [assess_skills(ticket, t, required) for t in self.techs]
+            found = assess_all(ticket, self.techs, required)  # as ranking.evaluate: current standings
             return found, np.array([a.pct for a in found])
 
         return self.memo(key, build)
@@ -210,16 +212,21 @@ class TechTable:
                 head = head + weights[k] * rows[:, k]
             return head, rows
 
-        head, rows = self.memo(("affinity", *key), head_tail)
-        company = self.memo(("company-feature", ticket.company_id), lambda: self._company_feature(ticket))
-        shown = (rows[:, 0] > 0) | (rows[:, 2] > 0) | (company > 0)  # history shows them on this work
-        if not shown.any():
-            return None
-        scores = head + weights[3] * company
-        for k in (4, 5):
-            scores = scores + weights[k] * rows[:, k]
-        top = scores[shown].max()
-        return np.array([math.exp(v - top) if ok else math.nan for v, ok in zip(scores.tolist(), shown.tolist(), strict=True)])
+        def final() -> tuple[np.ndarray | None]:
+            head, rows = self.memo(("affinity", *key), head_tail)
+            company = self.memo(("company-feature", ticket.company_id), lambda: self._company_feature(ticket))
+            shown = (rows[:, 0] > 0) | (rows[:, 2] > 0) | (company > 0)  # history shows them on this work
+            if not shown.any():
+                return (None,)
+            scores = head + weights[3] * company
+            for k in (4, 5):
+                scores = scores + weights[k] * rows[:, k]
+            top = scores[shown].max()
+            exps = [math.exp(v - top) if ok else math.nan for v, ok in zip(scores.tolist(), shown.tolist(), strict=True)]
+            return (np.array(exps),)
+
+        # The whole result per kind and company (a tuple: the memo takes None for "not built").
+        return self.memo(("affinity-company", *key, ticket.company_id), final)[0]
 
     def _company_feature(self, ticket: TicketFacts) -> np.ndarray:
         if not ticket.company_id:
