@@ -13,10 +13,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from .factors import current_counts
 from .types import TechFacts, TicketFacts
 
 AFFINITY_FEATURES: tuple[str, ...] = (
-    "category",  # log(1 + decayed resolved on the ticket's category)
+    "category",  # log(1 + decayed resolved on the category at the current share, factors.current_counts)
     "category_share",  # that count as a share of everyone's on the category
     "board",  # log(1 + decayed resolved on the ticket's board)
     "company",  # log(1 + tickets resolved for the ticket's company)
@@ -28,14 +29,15 @@ AFFINITY_FEATURES: tuple[str, ...] = (
 def affinity_features(techs: Sequence[TechFacts], ticket: TicketFacts) -> list[list[float]]:
     """One feature row per technician (AFFINITY_FEATURES order)."""
     rows: list[list[float]] = []
-    cat_counts: list[float] = []
-    for t in techs:
-        cat = t.experience.get(ticket.category) if ticket.category else None
+    cats = [t.experience.get(ticket.category) if ticket.category else None for t in techs]
+    cat_counts = current_counts(
+        [max(0.0, c.resolved) if c is not None else 0.0 for c in cats],
+        [max(0, c.resolved_this_week) if c is not None and c.resolved > 0 else 0 for c in cats],
+    )
+    for t, n_cat in zip(techs, cat_counts, strict=True):
         board = t.board_experience.get(ticket.board) if ticket.board else None
         comp = t.company_history.get(ticket.company_id) if ticket.company_id else None
         overall = t.experience.get("*")
-        n_cat = max(0.0, cat.resolved) if cat is not None else 0.0
-        cat_counts.append(n_cat)
         rows.append(
             [
                 math.log1p(n_cat),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from .availability import aware, format_wait, haversine_km, is_available, next_available
@@ -31,6 +31,7 @@ CERT_BONUS = 0.1  # a certification naming the skill: evidence beyond self-asses
 EXPERIENCE_SATURATION = 5.0  # without a slice leader: resolved tickets at which experience reaches ~63%
 STANDING_CONFIDENCE = 1.0  # with one: decayed tickets at which the standing counts ~63%
 BOARD_EVIDENCE = 0.5  # a board's standing counts half as much as the category's
+CURRENT_PRIOR_TICKETS = 5.0  # weight of the long-run share in the current one, in tickets (as for rates)
 SKILL_BLEND = 0.75  # share of the skills matrix when history also speaks
 NEUTRAL = 0.5
 SENIORITY_COST_POSITION: dict[str, float] = {"junior": 0.0, "mid": 0.5, "senior": 1.0}  # no hourly cost known
@@ -94,18 +95,74 @@ def standing(exp: Experience | None) -> float | None:
     return clamp(exp.relative) * (1.0 - math.exp(-exp.resolved / STANDING_CONFIDENCE))
 
 
-def experience_match(tech: TechFacts, ticket: TicketFacts) -> tuple[float | None, str]:
+def current_counts(
+    counts: Sequence[float], week: Sequence[float], prior: float = CURRENT_PRIOR_TICKETS
+) -> list[float]:
+    """Each technician's decayed count on a slice of work, restated at their *current* share of it:
+    their share of the slice's resolutions in the last 7 days, smoothed toward their long-run share
+    (decayed count over the slice's decayed total) with `prior` tickets of weight, times the slice's
+    decayed total. Unchanged when nobody resolved any of it this week.
+
+    The decay (a 90-day half-life) needs a season to notice that the work changed hands; the week
+    notices in days. A technician who has stopped working the slice loses their standing as the team
+    resolves it without them, one who took it over gains it, and on a desk where the same people
+    keep doing the same work this week's share is the long-run share, so nothing moves."""
+    total, this_week = sum(counts), sum(week)
+    if total <= 0 or this_week <= 0:
+        return list(counts)
+    return [total * (w + prior * n / total) / (this_week + prior) for n, w in zip(counts, week, strict=True)]
+
+
+@dataclass(frozen=True, slots=True)
+class CurrentStanding:
+    """A technician's standing on the ticket's category as of this week (current_standings)."""
+
+    relative: float  # current count over the current leader's, 0..1
+    team_this_week: int  # the category's resolutions by everyone ranked, last 7 days
+
+
+def current_standings(
+    techs: Sequence[TechFacts], category: str | None
+) -> list[CurrentStanding | None] | None:
+    """Per technician (in order), their standing on the category against its current leader
+    (current_counts); None for a technician with no history there. None for everyone when nobody
+    resolved any of the category in the last 7 days (the long-run standing, `Experience.relative`,
+    stands)."""
+    if not category:
+        return None
+    found = [t.experience.get(category) for t in techs]
+    week = [max(0, e.resolved_this_week) if e is not None and e.resolved > 0 else 0 for e in found]
+    team = sum(week)
+    if team <= 0:
+        return None
+    counts = [max(0.0, e.resolved) if e is not None else 0.0 for e in found]
+    now = current_counts(counts, week)
+    top = max(now)
+    if top <= 0:
+        return None
+    return [
+        CurrentStanding(min(1.0, n / top), team) if e is not None and e.resolved > 0 else None
+        for e, n in zip(found, now, strict=True)
+    ]
+
+
+def experience_match(
+    tech: TechFacts, ticket: TicketFacts, current: CurrentStanding | None = None
+) -> tuple[float | None, str]:
     """(history evidence 0..1 or None when history is silent, what it rests on) for the ticket's
-    category and board: the category's standing, and the board's (the queue the ticket came in,
-    i.e. the team that usually works it) at BOARD_EVIDENCE of its weight."""
+    category and board: the category's standing (against its current leader when `current` is
+    given, current_standings), and the board's (the queue the ticket came in, i.e. the team that
+    usually works it) at BOARD_EVIDENCE of its weight."""
     cat = tech.experience.get(ticket.category) if ticket.category else None
     board = tech.board_experience.get(ticket.board) if ticket.board else None
+    if cat is not None and current is not None:
+        cat = replace(cat, relative=current.relative)
     by_cat, by_board = standing(cat), standing(board)
     if by_cat is None and by_board is None:
         return None, ""
     notes: list[str] = []
     if cat is not None and by_cat is not None:
-        notes.append(_history_note(cat, str(ticket.category)))
+        notes.append(_history_note(cat, str(ticket.category), current))
     value = by_cat or 0.0
     if board is not None and by_board is not None:
         # Two pieces of evidence, combined as either showing it (noisy-or): the category, and the
@@ -115,18 +172,37 @@ def experience_match(tech: TechFacts, ticket: TicketFacts) -> tuple[float | None
     return value, "; ".join(notes)
 
 
-def _history_note(exp: Experience, what: str) -> str:
+def _history_note(exp: Experience, what: str, current: CurrentStanding | None = None) -> str:
     text = f"resolved {exp.resolved:.0f} {what} tickets recently"
+    if current is not None:
+        # Standing against whoever does this work now: say what "now" rests on.
+        mine = "none" if exp.resolved_this_week <= 0 else f"{exp.resolved_this_week}"
+        share = "the main resolver now" if current.relative >= 1 else f"{current.relative:.0%} of the main one now"
+        return f"{text}, {mine} of the team's {current.team_this_week} this week ({share})"
     if exp.relative is not None:
         text += " (the most on the team)" if exp.relative >= 1 else f" ({exp.relative:.0%} of the most on the team)"
     return text
 
 
-def assess_skills(ticket: TicketFacts, tech: TechFacts, required: tuple[str, ...]) -> SkillAssessment:
+def assess_all(
+    ticket: TicketFacts, techs: Sequence[TechFacts], required: tuple[str, ...]
+) -> list[SkillAssessment]:
+    """assess_skills for every technician ranked, each with their standing on the category against
+    its current leader (current_standings): what both the reference and the vectorized engine use."""
+    now = current_standings(techs, ticket.category)
+    if now is None:
+        return [assess_skills(ticket, t, required) for t in techs]
+    return [assess_skills(ticket, t, required, c) for t, c in zip(techs, now, strict=True)]
+
+
+def assess_skills(
+    ticket: TicketFacts, tech: TechFacts, required: tuple[str, ...], current: CurrentStanding | None = None
+) -> SkillAssessment:
     """Skills matrix first; learned experience when the matrix is silent; history may lift but
     never lower a match (the matrix is declared truth, history corroborates it; with no skills
-    required, no history is neutral and history only lifts above it)."""
-    exp_match, history = experience_match(tech, ticket)
+    required, no history is neutral and history only lifts above it). `current`: the technician's
+    standing on the category against its current leader (assess_all); without it, the long-run one."""
+    exp_match, history = experience_match(tech, ticket, current)
     if not required:
         if exp_match is not None:
             lifted = NEUTRAL + (1 - NEUTRAL) * exp_match

@@ -18,6 +18,7 @@ from .affinity import NEUTRAL_AFFINITY, affinities, affinity_reason, blend_affin
 from .availability import aware, in_business_hours, work_status
 from .factors import (
     SkillAssessment,
+    assess_all,
     assess_skills,
     availability_factor,
     capacity_of,
@@ -280,13 +281,16 @@ def evaluate(
     language = ticket.language.casefold() if ticket.language else None
     workloads = workloads or {}
     last_assigned = last_assigned or {}
-    for tech in techs:
+    # Standing on the category is against whoever does this work now (factors.current_standings).
+    skills = assess_all(ticket, techs, ev.required)
+    for tech, skill in zip(techs, skills, strict=True):
         d = _assess(
             tech,
             ev,
             workloads.get(tech.id, tech.workload),
             last_assigned.get(tech.id, tech.last_assigned_at),
             language,
+            skill,
         )
         ev.drafts.append(d)
         ev.by_id.setdefault(tech.id, d)

@@ -22,6 +22,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from dispatch.engine.affinity import AFFINITY_FEATURES
+from dispatch.engine.factors import current_counts
 
 from .experience import ALL_KEY, HALF_LIFE_DAYS, WEEK_SECONDS, ExperienceLearner, HistoryRecord, _ts
 
@@ -156,10 +157,17 @@ def engine_affinity_rows(
     (`engine_experience`, `board_experience`, `company_history`) give the engine, read straight
     from its counts (only the technicians each slice holds are visited)."""
     x = np.zeros((len(index), len(AFFINITY_FEATURES)))
-    for col, scope, key in ((0, "category", record.category), (2, "board", record.board)):
-        if key:
-            for tech in learner.slice_technicians(scope, key):
-                x[index[tech], col] = math.log1p(max(0.0, learner.decayed(tech, scope, key)))
+    if record.category:
+        techs = learner.slice_technicians("category", record.category)
+        counts = current_counts(
+            [max(0.0, learner.decayed(t, "category", record.category)) for t in techs],
+            [learner.recent_count(t, "category", record.category) for t in techs],
+        )
+        for tech, n in zip(techs, counts, strict=True):
+            x[index[tech], 0] = math.log1p(n)
+    if record.board:
+        for tech in learner.slice_technicians("board", record.board):
+            x[index[tech], 2] = math.log1p(max(0.0, learner.decayed(tech, "board", record.board)))
     if record.company:
         for tech in learner.slice_technicians("company", record.company):
             x[index[tech], 3] = math.log1p(learner.raw_count(tech, "company", record.company))
@@ -210,12 +218,23 @@ class AffinityCounts:
         chosen = events[: np.searchsorted(events, end, side="left")]
         return np.bincount(self.tech[chosen], minlength=self.n).astype(np.float64)
 
+    def _week(self, events: np.ndarray, at: float) -> np.ndarray:
+        """Per technician, the slice's events resolved in the 7 days before `at` (the learner's
+        `recent_count`: after at - 7 days, strictly before at)."""
+        start = np.searchsorted(self.ts, at - WEEK_SECONDS, side="right")
+        end = np.searchsorted(self.ts, at, side="left")
+        lo, hi = np.searchsorted(events, start, side="left"), np.searchsorted(events, end, side="left")
+        chosen = events[lo:hi]
+        return np.bincount(self.tech[chosen], minlength=self.n)
+
     def rows(self, record: HistoryRecord) -> np.ndarray:
         at = _ts(record.opened_at)
         x = np.zeros((self.n, len(AFFINITY_FEATURES)))
         empty = np.zeros(0, dtype=np.intp)
         if record.category:
-            cat = self._decayed(self.slices.get(("category", record.category), empty), at)
+            events = self.slices.get(("category", record.category), empty)
+            decayed = self._decayed(events, at)
+            cat = np.array(current_counts(decayed.tolist(), self._week(events, at).tolist()))
             x[:, 0] = np.log1p(cat)
             if cat.sum() > 0:
                 x[:, 1] = cat / cat.sum()

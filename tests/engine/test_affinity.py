@@ -1,9 +1,14 @@
 import math
 
+import pytest
+
 from dispatch.engine import rank
 from dispatch.engine.affinity import AFFINITY_FEATURES, affinities, affinity_features
+from dispatch.engine.factors import current_counts, current_standings
+from dispatch.engine.vector import TechTable
 
 from .builders import experience, history, policy, tech, ticket
+from .test_vector import assert_same
 
 # Category count and customer history matter, overall volume counts against (a generalist).
 WEIGHTS = (1.2, 1.0, 0.4, 0.9, -0.9, 0.0)
@@ -124,3 +129,60 @@ def test_a_stranger_to_the_work_never_outranks_someone_history_shows_on_it():
         skill = {c.tech_id: next(f for f in c.breakdown if f.factor == "skill") for c in r.candidates}
         assert skill["stranger-0"].value == skill["occasional"].value  # level with the least likely shown
         assert "history: none on" in skill["stranger-0"].reason
+
+
+# ------------------------------------------------------------ who does this work now (issue 12)
+
+
+def test_current_counts_leave_a_desk_whose_work_stays_in_the_same_hands_alone():
+    """This week's shares equal to the long-run ones: every count stays what the decay says."""
+    assert current_counts([60.0, 30.0, 10.0], [6, 3, 1]) == pytest.approx([60.0, 30.0, 10.0])
+    assert current_counts([60.0, 30.0, 10.0], [0, 0, 0]) == [60.0, 30.0, 10.0]  # nothing this week
+
+
+def test_current_counts_follow_the_week_smoothed_toward_the_long_run_share():
+    old, new = current_counts([90.0, 10.0], [0, 20])
+    # the old hand keeps its long-run share at 5 tickets' weight against the week's 20
+    assert old == pytest.approx(100 * (0 + 5 * 0.9) / 25) and new == pytest.approx(100 * (20 + 5 * 0.1) / 25)
+    assert new > old
+
+
+def _takeover(old_week: int, new_week: int) -> list:
+    """A team that resolved most of the category for months and one that has resolved it lately."""
+    overall = experience(400)
+    return [
+        tech("old-hand", experience={"Email Support": experience(300, relative=1.0, resolved_this_week=old_week),
+                                     "*": overall}),
+        tech("second", experience={"Email Support": experience(150, relative=0.5, resolved_this_week=0),
+                                   "*": overall}),
+        tech("newcomer", experience={"Email Support": experience(12, relative=0.04, resolved_this_week=new_week),
+                                     "*": overall}),
+    ]
+
+
+def test_standing_is_against_whoever_does_the_work_now():
+    """Endava's replay: new teams resolved the category for days while the long-run leaders, idle,
+    kept the top places on their months-old counts (the decay needs a season). This week's share
+    (smoothed toward the long-run one) decides the standing and the affinity: the team that took the
+    work over leads, the one that stopped falls back, and the reason says what that rests on."""
+    tk = ticket()
+    for weights in ((), WEIGHTS):
+        pol = policy(affinity_weights=weights)
+        before = rank(tk, _takeover(0, 0), pol)  # nobody resolved any this week: the long-run standing
+        assert before.selected == "old-hand"
+        techs = _takeover(0, 12)
+        after = rank(tk, techs, pol)
+        assert [c.tech_id for c in after.candidates][:2] == ["newcomer", "old-hand"]
+        skill = {c.tech_id: next(f for f in c.breakdown if f.factor == "skill") for c in after.candidates}
+        assert "12 of the team's 12 this week (the main resolver now)" in skill["newcomer"].reason
+        assert "resolved 300 Email Support tickets recently, none of the team's 12 this week" in skill["old-hand"].reason
+        assert_same(rank(tk, techs, pol, table=TechTable(techs)), after)  # the vectorized path agrees
+
+
+def test_a_steady_week_keeps_the_long_run_leader():
+    """The leader still doing its share this week stays first: the week only moves who changed."""
+    r = rank(ticket(), _takeover(8, 1), policy(affinity_weights=WEIGHTS))
+    assert r.selected == "old-hand"
+    standings = current_standings(_takeover(8, 1), "Email Support")
+    assert standings is not None and standings[0].relative == 1.0 and standings[2].relative < 0.2
+    assert current_standings(_takeover(0, 0), "Email Support") is None

@@ -65,6 +65,7 @@ def _tech(rng: random.Random, i: int, now: datetime) -> TechFacts:
             reopen_rate=rng.choice((None, rng.random() / 3)),
             relative=rng.choice((None, rng.random())),
             typical_hours=rng.choice((None, 3.0)),
+            resolved_this_week=rng.choice((0, 0, rng.randint(1, 6))),  # current standings (factors)
         )
         for c in rng.sample(CATEGORIES, rng.randint(0, 3))
     }
