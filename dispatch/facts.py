@@ -379,16 +379,13 @@ def _learned(tech: Technician, capacity_default: int | None) -> dict[str, Any]:
     return out
 
 
-TICKET_PREFETCH = ("category__required_skills", "predicted_category__required_skills", "company__account_technicians")
-
-
-def ticket_queryset(prefetch: bool = True) -> Any:
-    """Tickets with what ticket_facts reads (`prefetch=False`: the joins only; prefetch later with
-    TICKET_PREFETCH)."""
-    qs = Ticket.objects.select_related(
+def ticket_queryset() -> Any:
+    """Tickets with what ticket_facts reads (attach_relations does the same for plain rows)."""
+    return Ticket.objects.select_related(
         "category", "predicted_category", "company__sla_policy", "company__preferred_technician", "board"
+    ).prefetch_related(
+        "category__required_skills", "predicted_category__required_skills", "company__account_technicians"
     )
-    return qs.prefetch_related(*TICKET_PREFETCH) if prefetch else qs
 
 
 def attach_relations(tickets: list[Ticket], known: dict[str, dict[int, Any]] | None = None) -> list[Ticket]:

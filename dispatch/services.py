@@ -13,14 +13,14 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Q, prefetch_related_objects
+from django.db.models import Q
 from django.utils import timezone
 
 from dispatch import engine, notifications, sla
 from dispatch.api_input import DispatchRequest, InvalidTicketData
 from dispatch.documents import DocumentContext, build_document, candidate_row, iso, meets_skill_threshold
 from dispatch.engine.types import GeoPoint, Ranking, TechFacts, TicketFacts
-from dispatch.facts import TICKET_PREFETCH, active_model_version, load_policy, ticket_facts, ticket_queryset
+from dispatch.facts import active_model_version, attach_relations, load_policy, ticket_facts, ticket_queryset
 from dispatch.models import (
     Assignment,
     Board,
@@ -31,7 +31,14 @@ from dispatch.models import (
     Ticket,
     below_threshold_text,
 )
-from dispatch.snapshot import facts_changed, model_version_for, policy_for, table_for, tech_facts
+from dispatch.snapshot import (
+    facts_changed,
+    model_version_for,
+    policy_for,
+    relations_for,
+    table_for,
+    tech_facts,
+)
 from skills.models import AutoAssign, Category, Technician
 
 
@@ -97,7 +104,7 @@ def ticket_upsert_from_request(req: DispatchRequest) -> Ticket:
     """Store (or update) a local ticket from a dispatch body. Raises InvalidTicketData for
     unknown references; the caller runs this inside the dispatch transaction."""
     problems: list[str] = []
-    ticket = ticket_queryset(prefetch=False).filter(external_id=req.ticket_id).order_by("connection_id").first()
+    ticket = Ticket.objects.filter(external_id=req.ticket_id).order_by("connection_id").first()
     category = company = None
     if req.category is not None:
         category = Category.objects.filter(name__iexact=req.category).first()
@@ -140,10 +147,9 @@ def ticket_upsert_from_request(req: DispatchRequest) -> Ticket:
         ticket.onsite = True
     if before is None or any(getattr(ticket, f) != value for f, value in before.items()):
         ticket.save()  # a call that only names a known ticket writes nothing
-        ticket.switchboard_loaded = False  # type: ignore[attr-defined]
-    else:  # as ticket_queryset() loads it: decision_create need not read it again
-        prefetch_related_objects([ticket], *TICKET_PREFETCH)
-        ticket.switchboard_loaded = True  # type: ignore[attr-defined]
+        ticket.switchboard_unchanged = False  # type: ignore[attr-defined]
+    else:  # decision_create attaches its category, company and board from the snapshot's memo
+        ticket.switchboard_unchanged = True  # type: ignore[attr-defined]
     return ticket
 
 
@@ -242,8 +248,6 @@ def decision_create(
     `savepoint=False`: the caller's transaction fails whole on any error (the API's)."""
     started = timezone.now()
     t0 = _time.perf_counter()
-    if _classify_if_needed(ticket) or not getattr(ticket, "switchboard_loaded", False):
-        ticket = ticket_queryset().get(pk=ticket.pk)
     at = (req.as_of if req else None) or started
     policy_overrides: dict[str, Any] = {}
     if req is not None:
@@ -254,6 +258,10 @@ def decision_create(
     if techs is None:
         snap = tech_facts(at)
         techs, version, table = snap.techs, snap.version, table_for(snap)
+    if _classify_if_needed(ticket) or snap is None or not getattr(ticket, "switchboard_unchanged", False):
+        ticket = ticket_queryset().get(pk=ticket.pk)
+    else:  # a known ticket the call did not change: its related rows as read for this facts version
+        attach_relations([ticket], relations_for(snap))
     ranking, facts, techs, policy = ticket_rank(
         ticket,
         at=at,

@@ -214,6 +214,20 @@ def model_version_for(snap: Snapshot) -> str | None:
     return _slow_inputs(snap)[1]
 
 
+def relations_for(snap: Snapshot) -> dict[str, Any]:
+    """Categories, companies and boards read for tickets at this snapshot (facts.attach_relations
+    fills it), kept while the snapshot is this process's current one: any change to them, their
+    skills, SLA policies or account technicians bumps the facts version. A live snapshot (this
+    transaction changed facts) gets a fresh one."""
+    memo = _MEMO.get("relations")
+    if memo is not None and memo[0] is snap:
+        return memo[1]
+    known: dict[str, Any] = {}
+    if _MEMO.get("facts", (None, None))[1] is snap:
+        _MEMO["relations"] = (snap, known)
+    return known
+
+
 def _slow_inputs(snap: Snapshot) -> tuple[dict[str, Any], str | None]:
     memo = _MEMO.get("policy")
     if memo is not None and memo[0] is snap:

@@ -88,3 +88,26 @@ def test_an_auto_assignment_still_reports_its_outbox_row(
     decision = Decision.objects.get(pk=body["audit_trail"]["decision_id"])
     assert decision.status == "auto_assigned"
     assert body["psa_sync"]["state"] == "skipped"  # a local ticket: the outbox row says so
+
+
+def test_related_rows_are_read_once_per_facts_version_and_a_change_is_seen(
+    api: Any, db: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """A known ticket's category, company and board come from a memo of the facts version: no
+    query for them on the next call, and a change to the category (it bumps the version) shows
+    in the very next decision."""
+    from skills.models import Category
+    from tests.factories import SkillFactory as Skills
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _desk(2)
+    _post(api, "90")  # the category read for this version
+    sqls = _post(api, "91")
+    assert not [s for s in sqls if 'FROM "skills_category"' in s or "skills_category_required_skills" in s]
+    first = Decision.objects.filter(ticket__external_id="91").latest("pk")
+    assert first.inputs["ticket"]["required_skills"] == ["Exchange"]
+    with django_capture_on_commit_callbacks(execute=True):
+        Category.objects.get(name="Email Support").required_skills.add(Skills(name="Teams"))
+    _post(api, "91")
+    again = Decision.objects.filter(ticket__external_id="91").latest("pk")
+    assert sorted(again.inputs["ticket"]["required_skills"]) == ["Exchange", "Teams"]
