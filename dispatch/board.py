@@ -44,6 +44,7 @@ class BoardRow:
     capacity: int
     back_at: datetime | None = None  # next available, for those who are off
     back_local: str = ""  # the same in the technician's own zone ("Mon 08:00 EST")
+    timezone: str = ""  # the technician's zone: the page shows back_at in the viewer's, and theirs beside it
     working_on: Ticket | None = None
 
     @property
@@ -86,6 +87,7 @@ def _rows(now: datetime) -> tuple[list[BoardRow], list[str]]:
                 id=t.id, name=t.name, working=ok, status=status, status_text=STATUS_TEXT.get(status, status),
                 active=t.workload.active_tickets, capacity=t.max_active_tickets or policy.max_tickets_per_technician,
                 back_at=back, back_local=format_local(back, t.timezone, now) if back else "",
+                timezone=t.timezone,
             )  # fmt: skip
         )
     far = datetime.max.replace(tzinfo=now.tzinfo)

@@ -383,6 +383,9 @@ def ticket_whatif(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
         "stored_id": stored_id,
         "stored_name": decision.recommended.name if decision and decision.recommended else None,
         "changed": result.selected != stored_id,
+        # What the engine did beyond the sliders (an SLA boost moves weight; rules add or block): said
+        # with the ranking, its times in the viewer's zone.
+        "rules": [{**r, "impact": in_viewer_zone(str(r["impact"] or ""), result.as_of)} for r in result.rules_applied],
     }
     if request.htmx:
         partial = "whatif-results" if request.htmx.target == f"wr-{obj.pk}" else "whatif"

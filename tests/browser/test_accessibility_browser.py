@@ -62,3 +62,28 @@ def test_blocked_technicians_names_have_enough_contrast(open_as: Any, desk: dict
     name = page.locator(".whatif-results table.cands tr.is-blocked td.name")
     expect(name).to_contain_text("Carol Middle")
     assert name.evaluate(CONTRAST) >= 4.5
+
+
+def test_no_page_scrolls_sideways_on_a_390px_phone(open_as: Any, desk: dict[str, Any]) -> None:
+    """Wide tables (auto-assign's nine columns, the rules list with its long keywords and addresses)
+    scroll inside their own box; the page itself never scrolls sideways."""
+    from tests.factories import RuleFactory
+
+    RuleFactory(
+        name="Escalate possible security incidents to the SOC lead",
+        when={"keywords": "ransomware|breach|phishing"},
+        then={"escalate_to": "soc@northwind-ms.example.com"},
+    )
+    morgan = UserFactory(username="morgan", role="manager")
+    page = open_as(morgan, width=390, height=844)
+    for path in (
+        "/queue/",
+        "/decisions/",
+        "/metrics/",
+        "/rules/",
+        "/auto-assign/",
+        "/skills/schedules/",
+        "/rules/new/",
+    ):
+        page.goto(path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path

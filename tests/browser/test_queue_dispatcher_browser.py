@@ -142,3 +142,8 @@ def test_a_forced_below_threshold_pick_is_flagged_in_the_row(open_as: Any, desk:
     expect(cell.locator(".badge-unqualified")).to_have_text("unqualified · skill 0%")
     expect(cell).to_contain_text(re.compile(r"confidence \d+%"))
     expect(cell).to_contain_text("Jo Junior")
+    # beside the board (1280 px) the name is on screen, not cut away behind the flags
+    shown = cell.locator(".sugg-name").evaluate(
+        "e => e.scrollWidth <= e.clientWidth && e.getBoundingClientRect().right <= e.closest('td').getBoundingClientRect().right"
+    )
+    assert shown

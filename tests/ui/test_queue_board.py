@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.test import Client
@@ -40,7 +41,7 @@ def test_board_shows_who_works_now_their_load_and_their_most_urgent_ticket(
     alice_row, bob_row = html[alice_at:bob_at], html[bob_at:]
     assert "on shift" in alice_row and "2/10" in alice_row and "2 open tickets of a capacity of 10" in alice_row
     assert f'href="{reverse("dispatch:ticket", args=[urgent.pk])}">#soon-1</a>' in alice_row  # the most urgent of the two
-    assert "time off" in bob_row and "back <time" in bob_row and "their time" in bob_row
+    assert "time off" in bob_row and "back <time" in bob_row
     assert "1</strong> of 2 technicians is working now" in html
 
 
@@ -89,3 +90,43 @@ def test_board_query_count_does_not_grow_with_the_team(dispatcher_client: Client
 def test_board_needs_the_dispatcher_role(norole_client: Client, client: Client) -> None:
     assert norole_client.get(BOARD).status_code == 403
     assert client.get(BOARD).status_code == 302
+
+
+def test_the_queue_shows_its_times_in_the_viewers_zone_in_one_format(
+    dispatcher: Any, dispatcher_client: Client, alice: Any, bob: Any
+) -> None:
+    """The board and the stranded panel print their times as the candidates do (server-side, in the
+    viewer's zone, "Wed 4 Mar 16:00 CET"), the technician's own time labelled where it differs: not
+    UTC text rewritten by the browser into its own zone and format (which ignored a preference)."""
+    dispatcher.time_zone = "Europe/Berlin"
+    dispatcher.save(update_fields=["time_zone"])
+    bob.timezone = "America/Denver"
+    bob.save(update_fields=["timezone"])
+    now = timezone.now()
+    back = (now + dt.timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
+    TimeOff.objects.create(technician=bob, start=now - dt.timedelta(hours=1), end=back, reason="Sick")
+    due = now + dt.timedelta(hours=5)
+    TicketFactory(
+        external_id="away-1", subject="Printer on fire", assigned_to=bob, status="Assigned", sla_due=due
+    )
+    TicketFactory(external_id="soon-1", assigned_to=alice, sla_due=due)
+    berlin, denver = ZoneInfo("Europe/Berlin"), ZoneInfo("America/Denver")
+    ours = back.astimezone(berlin).strftime("%a %-d %b %H:%M %Z")
+    theirs = back.astimezone(denver).strftime(
+        "%H:%M %Z" if back.astimezone(denver).date() == back.astimezone(berlin).date() else "%a %H:%M %Z"
+    )
+    for headers in ({}, HX):  # the page and the poll
+        page = dispatcher_client.get(QUEUE, headers=headers).content.decode()
+        board = board_of(page)
+        bob_row = board[board.index('data-tech="tech-bob"') :]
+        assert f'{ours}</time> <span class="local-time">({theirs} local)</span>' in bob_row
+        assert due.astimezone(berlin).strftime("%a %-d %b %H:%M %Z") in board  # what Alice works on
+        start = page.index('id="stranded"')
+        stranded = page[start : page.index("</section>", start)]
+        assert (
+            "until <time" in stranded
+            and f'{ours}</time> <span class="local-time">({theirs} local)</span>' in stranded
+        )
+        assert due.astimezone(berlin).strftime("%a %-d %b %H:%M %Z") in stranded
+        for part in (board, stranded):
+            assert "data-local" not in part and " UTC</time>" not in part

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.urls import reverse
@@ -59,3 +60,26 @@ def test_whatif_wrong_role_is_forbidden(norole_client: Any, decision: Any) -> No
 
 def test_whatif_anonymous_goes_to_login(client: Any, decision: Any) -> None:
     assert client.get(url(decision.ticket)).status_code == 302
+
+
+def test_whatif_says_when_the_sla_moved_weight_beyond_the_sliders(
+    dispatcher_client: Any, category: Any, alice: Any, bob: Any
+) -> None:
+    """The engine moves weight to availability and workload as the deadline nears: the what-if
+    ranking says so beside the sliders it was given, as the ticket's own rules applied do."""
+    from django.utils import timezone
+
+    from tests.factories import TicketFactory
+
+    soon = TicketFactory(external_id="5002", category=category, sla_due=timezone.now() + timedelta(minutes=10))
+    headers = {**HX, "HX-Target": f"wr-{soon.pk}"}
+    page = dispatcher_client.get(url(soon), {"run": "1", **WEIGHTS}, headers=headers).content.decode()
+    assert "Rules applied in this ranking" in page
+    assert "sla_urgency_boost" in page and "% of the weight moved to availability and workload (SLA due in 0.2 h)" in page
+    whole = dispatcher_client.get(url(soon), {"run": "1", **WEIGHTS}).content.decode()  # without JavaScript
+    what_if = whole[whole.index('class="whatif"') :]
+    assert "Rules applied in this ranking" in what_if and "(SLA due in 0.2 h)" in what_if
+    calm = TicketFactory(external_id="5003", category=category, priority="Low", sla_due=timezone.now() + timedelta(days=3))
+    headers = {**HX, "HX-Target": f"wr-{calm.pk}"}
+    page = dispatcher_client.get(url(calm), {"run": "1", **WEIGHTS}, headers=headers).content.decode()
+    assert "sla_urgency_boost" not in page
