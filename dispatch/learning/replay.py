@@ -262,6 +262,23 @@ def _swap(tech: TechFacts, **changes: Any) -> TechFacts:
     return clone
 
 
+def facts_as_of(roster: Sequence[TechFacts], learner: Any, workload: Any, r: HistoryRecord) -> list[TechFacts]:
+    """The roster as the engine saw it when `r` opened (the replay and the weight fit): workload
+    rebuilt from history, experience, familiarity and board standing from what was resolved
+    before; call after advancing `learner` and `workload` to `r.opened_at`."""
+    return [
+        _swap(
+            t,
+            workload=workload.workload(t.id),
+            experience=learner.engine_experience(t.id, r.category),
+            company_history=learner.company_history(t.id, r.company),
+            board_experience=learner.board_experience(t.id, r.board),
+            last_assigned_at=workload.last_assigned(t.id) or t.last_assigned_at,
+        )
+        for t in roster
+    ]
+
+
 # ---------------------------------------------------------------------------- category model
 
 
@@ -446,17 +463,7 @@ def replay(
             text_model.run_due(r.opened_at)
         learner.advance(r.opened_at)
         workload.advance(r.opened_at)
-        facts = [
-            _swap(
-                t,
-                workload=workload.workload(t.id),
-                experience=learner.engine_experience(t.id, r.category),
-                company_history=learner.company_history(t.id, r.company),
-                board_experience=learner.board_experience(t.id, r.board),
-                last_assigned_at=workload.last_assigned(t.id) or t.last_assigned_at,
-            )
-            for t in roster
-        ]
+        facts = facts_as_of(roster, learner, workload, r)
         ranking = rank(
             ticket_facts_for(r, categories, companies), facts, replace(policy, now=r.opened_at), strategy
         )

@@ -193,7 +193,7 @@ def collect(
         Baselines,
         WorkloadTracker,
         _roster,
-        _swap,
+        facts_as_of,
         ticket_facts_for,
         with_learned_patterns,
     )
@@ -227,17 +227,7 @@ def collect(
     for i, r in enumerate(window):
         learner.advance(r.opened_at)
         workload.advance(r.opened_at)
-        facts = [
-            _swap(
-                t,
-                workload=workload.workload(t.id),
-                experience=learner.engine_experience(t.id, r.category),
-                company_history=learner.company_history(t.id, r.company),
-                board_experience=learner.board_experience(t.id, r.board),
-                last_assigned_at=workload.last_assigned(t.id) or t.last_assigned_at,
-            )
-            for t in roster
-        ]
+        facts = facts_as_of(roster, learner, workload, r)
         ev = evaluate(
             ticket_facts_for(r, categories or {}, companies or {}),
             facts,
