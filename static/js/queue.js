@@ -98,9 +98,28 @@
     return !document.querySelector("#queue-live .htmx-request, #queue-live.htmx-request[data-busy]");
   };
 
-  function afterRender() {
+  // The filters each render of the live part was made for (read from its request's URL, which
+  // carries them: the filter form's own requests and the poll alike). Rows that appear because
+  // they changed are not arrivals, whichever request brought them (Esc in the search box both
+  // sends the old text on blur and clears it: two requests, answered in their order).
+  var shownFor = null;
+  function filterKey(url) {
+    var form = document.getElementById("queue-filters");
+    if (!form || !url) return null;
+    var search = new URL(url, location.href).searchParams;
+    var names = [];
+    Array.prototype.forEach.call(form.elements, function (e) { if (e.name && names.indexOf(e.name) < 0) names.push(e.name); });
+    return names.map(function (n) { return n + "=" + search.getAll(n).join(","); }).join("&");
+  }
+
+  function afterRender(url) {
     var rs = rows();
     var ids = new Set(rs.map(function (r) { return r.dataset.ticket; }));
+    var asked = filterKey(url);
+    if (asked !== null) {
+      if (shownFor !== null && asked !== shownFor) filtering = true;
+      shownFor = asked;
+    }
     var arrivals = [];
     rs.forEach(function (r) {
       markOpen(r, isOpen(r));
@@ -337,9 +356,13 @@
   });
 
   document.addEventListener("htmx:afterSettle", function (evt) {
-    if (evt.detail.target && (evt.detail.target.id === "queue-live" || evt.detail.target.closest("#queue-live"))) afterRender();
+    var target = evt.detail.target;
+    if (!target) return;
+    // the whole live part (filters, poll): its URL says which filters it shows; a row alone: none
+    if (target.id === "queue-live") afterRender(evt.detail.xhr && evt.detail.xhr.responseURL);
+    else if (target.closest("#queue-live")) afterRender(null);
   });
 
-  document.addEventListener("DOMContentLoaded", afterRender);
-  if (document.readyState !== "loading") afterRender();
+  document.addEventListener("DOMContentLoaded", function () { afterRender(location.href); });
+  if (document.readyState !== "loading") afterRender(location.href);
 })();

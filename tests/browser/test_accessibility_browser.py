@@ -87,3 +87,20 @@ def test_no_page_scrolls_sideways_on_a_390px_phone(open_as: Any, desk: dict[str,
     ):
         page.goto(path)
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+
+
+def test_keyboard_focus_on_checkboxes_and_sliders_is_a_visible_ring(open_as: Any, desk: dict[str, Any]) -> None:
+    """A row's bulk box and a weight slider reached by Tab show the primary ring (>= 3:1 against the
+    page), not the pale outline text fields pair with their coloured border."""
+    morgan = UserFactory(username="morgan", role="manager")
+    page = open_as(morgan)
+    ring = "el => { const s = getComputedStyle(el); return [s.outlineStyle, s.outlineColor]; }"
+    for path, target in (("/queue/", "input.row-select"), ("/rules/", ".settings-weights input[type=range]")):
+        page.goto(path)
+        for _ in range(80):
+            page.keyboard.press("Tab")
+            if page.evaluate(f"document.activeElement.matches({target!r})"):
+                break
+        else:
+            raise AssertionError(f"Tab never reached {target} on {path}")
+        assert page.evaluate(f"({ring})(document.activeElement)") == ["solid", "rgb(31, 79, 191)"], path

@@ -147,3 +147,20 @@ def test_a_forced_below_threshold_pick_is_flagged_in_the_row(open_as: Any, desk:
         "e => e.scrollWidth <= e.clientWidth && e.getBoundingClientRect().right <= e.closest('td').getBoundingClientRect().right"
     )
     assert shown
+
+
+def test_clearing_the_search_with_escape_announces_no_arrivals(open_as: Any, desk: dict[str, Any]) -> None:
+    """Esc in the search box leaves it, and Chromium clears a search field on Esc; the rows that come
+    back (by the filter's own request or by the next poll, which carries the filters) were there all
+    along: no "new tickets" toast, no count in the tab title."""
+    TicketFactory(external_id="7101", subject="Printer jam on floor 3", sla_due=timezone.now() + timedelta(hours=8))
+    page = open_as(desk["dana"])
+    expect(page.locator("#queue-table tbody.ticket")).to_have_count(2)
+    page.keyboard.press("/")
+    page.keyboard.type("printer")
+    expect(page.locator("#queue-table tbody.ticket")).to_have_count(1)
+    page.keyboard.press("Escape")
+    expect(page.locator("#queue-table tbody.ticket")).to_have_count(2, timeout=12_000)
+    page.wait_for_timeout(6_000)  # and the poll after it
+    assert page.locator("#toasts .toast", has_text="New ticket").count() == 0
+    expect(page).to_have_title("Queue · Switchboard")
