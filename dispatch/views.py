@@ -89,7 +89,9 @@ def _live_state(request: HtmxHttpRequest, records: list[Ticket], context: dict[s
     PSA failures, stranded tickets, the board), the filters, and the minute (ages and the board's
     availability move with the clock; the SLA countdowns run in the browser)."""
     parts: list[Any] = [
-        sorted((k, v) for k, v in request.GET.lists() if k != "state"),
+        # the filters given (an empty field is no filter: the page is asked for with none, the poll
+        # sends every field of the form)
+        sorted((k, [x for x in v if x]) for k, v in request.GET.lists() if k != "state" and any(v)),
         context["now"].replace(second=0, microsecond=0).isoformat(),
         context["total"],
     ]
