@@ -8,6 +8,7 @@ requests get whole pages and redirects, so everything also works without JavaScr
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -31,6 +32,7 @@ from dispatch.services import ApprovalError, AssignmentConflict, SuggestionChang
 from dispatch.stranded import stranded, stranded_tickets
 from dispatch.tables import QueueTable
 from dispatch.views_common import (
+    BREACH_RULE,
     LEGEND,
     candidate_views,
     escalation_as_done,
@@ -42,6 +44,7 @@ from dispatch.whatif import WhatIf, whatif_rank
 from skills.models import Technician
 
 QUEUE_TEMPLATE = "dispatch/queue.html"
+ENGINE_NO_ADDRESS = "the service manager"  # what the engine's breach escalation names without an address
 BOARD_TEMPLATE = "dispatch/queue_board.html"
 
 
@@ -386,13 +389,26 @@ def ticket_whatif(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
         "stored_name": decision.recommended.name if decision and decision.recommended else None,
         "changed": result.selected != stored_id,
         # What the engine did beyond the sliders (an SLA boost moves weight; rules add or block): said
-        # with the ranking, its times in the viewer's zone.
-        "rules": [{**r, "impact": in_viewer_zone(str(r["impact"] or ""), result.as_of)} for r in result.rules_applied],
+        # with the ranking, its times in the viewer's zone, a breach's escalation as it would be.
+        "rules": _whatif_rules(result.rules_applied, result.as_of),
     }
     if request.htmx:
         partial = "whatif-results" if request.htmx.target == f"wr-{obj.pk}" else "whatif"
         return render(request, f"{QUEUE_TEMPLATE}#{partial}", context)
     return render(request, "dispatch/ticket.html", {**_detail_context(obj, decision), "whatif": context})
+
+
+def _whatif_rules(rules: list[dict[str, Any]], as_of: datetime) -> list[dict[str, Any]]:
+    """A what-if ranking's rules applied as the pages say them. Nothing is assigned or sent: the
+    engine's "assigned and escalated to …" for a breached ticket reads as what would happen (to the
+    address its text names once assigned, or nobody when none is configured)."""
+    breach = next((r for r in rules if r.get("rule") == BREACH_RULE and r.get("applied")), None)
+    target = str(breach["impact"]).rpartition(" escalated to ")[2] if breach else ""
+    document = {
+        "dispatching_rules_applied": rules,
+        "dispatching_results": {"escalated_to": "" if target == ENGINE_NO_ADDRESS else target},
+    }
+    return escalation_as_done(document, {}, assigned=False, as_of=as_of)[0]
 
 
 # ---------------------------------------------------------------- PSA retry

@@ -83,3 +83,23 @@ def test_whatif_says_when_the_sla_moved_weight_beyond_the_sliders(
     headers = {**HX, "HX-Target": f"wr-{calm.pk}"}
     page = dispatcher_client.get(url(calm), {"run": "1", **WEIGHTS}, headers=headers).content.decode()
     assert "sla_urgency_boost" not in page
+
+
+def test_whatif_on_a_breached_ticket_says_the_escalation_as_it_would_be(
+    dispatcher_client: Any, category: Any, alice: Any, bob: Any
+) -> None:
+    """Nothing is assigned or sent by a what-if: not the engine's "assigned and escalated to the
+    service manager" (item 10's contradiction), but what would happen."""
+    from django.utils import timezone
+
+    from dispatch.models import DispatchSettings
+    from tests.factories import TicketFactory
+
+    late = TicketFactory(external_id="5004", category=category, sla_due=timezone.now() - timedelta(minutes=5))
+    headers = {**HX, "HX-Target": f"wr-{late.pk}"}
+    page = dispatcher_client.get(url(late), {"run": "1", **WEIGHTS}, headers=headers).content.decode()
+    assert "SLA already breached; not escalated: no escalation address is configured" in page
+    assert "assigned and escalated" not in page
+    DispatchSettings.objects.filter(pk=DispatchSettings.load().pk).update(escalation_email="boss@msp.example.com")
+    page = dispatcher_client.get(url(late), {"run": "1", **WEIGHTS}, headers=headers).content.decode()
+    assert "SLA already breached; escalates to boss@msp.example.com once assigned" in page
