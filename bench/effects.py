@@ -1,6 +1,6 @@
 """How much does a resolver's experience shorten the work? Measured on the shared real data.
 
-    python -m bench.effects [--data /work/shared/data] [--json FILE]
+    python -m bench.effects [--data ../shared/data] [--json FILE]
 
 Only BPI 2013 (Volvo IT incident log) has both timestamps and the person who resolved each
 incident; ATA and Endava carry neither (text and labels only), so they cannot show a handling
@@ -43,7 +43,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-DATA = Path("/work/shared/data")
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"  # ../shared beside the checkout
 SYSTEM_ACCOUNTS = frozenset({"Siebel", ""})
 # Experience buckets: (label, lo, hi) over the count of earlier resolutions (hi exclusive).
 BUCKETS: tuple[tuple[str, int, int], ...] = (
