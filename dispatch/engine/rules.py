@@ -232,12 +232,13 @@ def _preferred(ev: Evaluation) -> RuleApplied | None:
         return RuleApplied(
             "customer_preferred_technician", False, f"{pref} is not among the evaluated technicians"
         )
+    name = d.tech.name or pref  # what a dispatcher reads: the name, not the PSA id
     if d.tier is None:
         return RuleApplied(
-            "customer_preferred_technician", False, f"{pref} not eligible: {explain.blocked_reason(d, ev)}"
+            "customer_preferred_technician", False, f"{name} not eligible: {explain.blocked_reason(d, ev)}"
         )
     pts = d.points[FACTORS.index("customer_preference")]
-    return RuleApplied("customer_preferred_technician", True, f"+{pts:g} points to {pref}")
+    return RuleApplied("customer_preferred_technician", True, f"+{pts:g} points to {name}")
 
 
 def _sla_boost(ev: Evaluation) -> RuleApplied | None:

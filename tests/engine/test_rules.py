@@ -133,3 +133,16 @@ def test_builtin_rules_are_reported_when_they_act():
 def test_validate_rule_reports_shape_problems():
     assert validate_rule(rule(when={"company": "a"}, then={"assign_to": "x"})) == []
     assert len(validate_rule(rule(when={"colour": "red", "priority": "Urgent"}, then={}))) == 3
+
+
+def test_the_preferred_technician_rule_names_the_technician_not_the_psa_id() -> None:
+    """What a dispatcher reads in "rules applied": the preferred technician by name, whether they
+    got the points or were not eligible."""
+    team = [tech("tech-grace-liu", name="Grace Liu"), tech("tech-bob", name="Bob Stone")]
+    got = rank(ticket(preferred_tech="tech-grace-liu"), team, policy(preferred_tech_priority=True))
+    impact = next(r.impact for r in got.rules_applied if r.rule == "customer_preferred_technician")
+    assert "Grace Liu" in impact and "tech-grace-liu" not in impact and impact.startswith("+")
+    away = [tech("tech-grace-liu", name="Grace Liu", active=False), tech("tech-bob", name="Bob Stone")]
+    got = rank(ticket(preferred_tech="tech-grace-liu"), away, policy(preferred_tech_priority=True))
+    impact = next(r.impact for r in got.rules_applied if r.rule == "customer_preferred_technician")
+    assert impact.startswith("Grace Liu not eligible: ") and "tech-grace-liu" not in impact

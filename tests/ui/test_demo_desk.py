@@ -23,6 +23,7 @@ from dispatch.management.commands.demo import rebase
 from tests.conftest import EXAMPLE_WORKSPACE
 
 NEW_YORK = ZoneInfo("America/New_York")
+SUNDAY_EARLY = datetime(2026, 12, 6, 8, 39, tzinfo=UTC)  # 03:39 in New York
 SATURDAY_NIGHT = datetime(2026, 12, 5, 23, 0, tzinfo=NEW_YORK)
 
 
@@ -63,6 +64,22 @@ def test_rebase_keeps_a_few_breaches_not_the_weekend_backlog() -> None:
 
 
 @pytest.mark.django_db(transaction=True)
+def test_the_printed_example_is_a_normal_pick_at_any_hour(tmp_path: Path, time_machine: Any) -> None:
+    """Started early on a Sunday (seen by a browser walk: the printed curl named a ticket whose
+    suggestion was a forced pick at 3 % skill match), the example is still a qualified pick."""
+    time_machine.move_to(SUNDAY_EARLY, tick=False)
+    out = io.StringIO()
+    with override_settings(VAR_DIR=tmp_path, MODEL_DIR=tmp_path / "models"):
+        call_command("demo", no_server=True, psa="none", stdout=out)
+    token, ticket = re.search(r"Bearer ([^']+)'.*\"ticket_id\": \"([^\"]+)\"", out.getvalue()).groups()  # type: ignore[union-attr]
+    response = Client().post(
+        "/api/v1/dispatch", data=json.dumps({"ticket_id": ticket}), content_type="application/json",
+        headers={"Authorization": f"Bearer {token}"},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert response.json()["dispatching_results"]["below_skill_threshold"] is False
+
+
 def test_demo_started_on_a_saturday_night_is_a_weekday_morning(tmp_path: Path, time_machine: Any) -> None:
     time_machine.move_to(SATURDAY_NIGHT, tick=False)
     out = io.StringIO()
@@ -98,6 +115,7 @@ def test_demo_started_on_a_saturday_night_is_a_weekday_morning(tmp_path: Path, t
     body = response.json()
     assert body["success"] is True
     assert body["dispatching_results"]["recommended_technician"]["technician_id"].startswith("tech-")
+    assert body["dispatching_results"]["below_skill_threshold"] is False  # a normal pick, not a forced one
 
     # Started again seven hours later: --keep keeps the desk; otherwise it is a morning again.
     from dispatch.models import Ticket

@@ -218,11 +218,13 @@ class Command(BaseCommand):
 
         from dispatch.selectors import attach_decisions, queue_tickets
 
-        # The most urgent ticket that is not breached and that the engine can place: the example
-        # shows a normal decision, not the SLA_ALREADY_BREACHED or NO_QUALIFIED_... paths.
+        # The most urgent ticket that is not breached and that the engine can place with a
+        # qualified technician: the example shows a normal decision, not the SLA_ALREADY_BREACHED
+        # or NO_QUALIFIED_... paths, nor a forced pick below the skill threshold.
         rows = attach_decisions(list(queue_tickets().filter(sla_due__gt=timezone.now()).order_by("sla_due", "pk")))
         placed = [t for t in rows if t.decision is not None and t.decision.recommended_id is not None]  # type: ignore[attr-defined]
-        first = placed[0] if placed else (rows[0] if rows else None)
+        qualified = [t for t in placed if not t.decision.below_skill_threshold]  # type: ignore[attr-defined]
+        first = (qualified or placed or rows or [None])[0]
         return first.external_id if first else "12345"
 
 
