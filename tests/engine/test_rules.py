@@ -126,7 +126,7 @@ def test_builtin_rules_are_reported_when_they_act():
     team = [tech("pref", active_tickets=2), tech("full", active_tickets=10)]
     r = rank(ticket(preferred_tech="pref"), team, policy())
     impacts = reasons(r)
-    assert impacts["customer_preferred_technician"] == "+10 points to pref"
+    assert impacts["customer_preferred_technician"] == "+10 points to Pref"  # the name, as dispatchers read it
     assert impacts["workload_balancing"] == "Excluded 1 technician at capacity"
 
 

@@ -224,7 +224,8 @@ class Command(BaseCommand):
         rows = attach_decisions(list(queue_tickets().filter(sla_due__gt=timezone.now()).order_by("sla_due", "pk")))
         placed = [t for t in rows if t.decision is not None and t.decision.recommended_id is not None]  # type: ignore[attr-defined]
         qualified = [t for t in placed if not t.decision.below_skill_threshold]  # type: ignore[attr-defined]
-        first = (qualified or placed or rows or [None])[0]
+        pool = qualified or placed or rows
+        first = pool[0] if pool else None
         return first.external_id if first else "12345"
 
 
