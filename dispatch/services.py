@@ -324,7 +324,7 @@ def decision_store(
     if not failed and mode != "assign" and connection.vendor == "postgresql":
         # A suggestion: its document needs nothing but its id, so take the id first and write the
         # row once (an UPDATE of the ~60 KB document less per decision).
-        decision = Decision(pk=_next_decision_id(), **fields)
+        decision = Decision(pk=_next_decision_ids(1)[0], **fields)
         ctx = _document_context(ticket, decision, facts, techs, policy, mode, initiated_by, started_at, finished)
         ctx.notifications = awaiting_approval()
         decision.document = build_document(ranking, ctx)
@@ -362,10 +362,14 @@ def decision_store(
     return decision
 
 
-def _next_decision_id() -> int:
+def _next_decision_ids(n: int) -> list[int]:
+    """`n` new decision ids from the table's sequence (PostgreSQL), so a row can be written once,
+    with a document that names its own id."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [Decision._meta.db_table])
-        return int(cursor.fetchone()[0])
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [Decision._meta.db_table, n]
+        )
+        return [int(pk) for (pk,) in cursor.fetchall()]
 
 
 def _decision_fields(
@@ -479,13 +483,8 @@ def suggestions_store(
     ]  # fmt: skip
     postgres = connection.vendor == "postgresql"
     if postgres:  # ids first, so each row is written once, with its document
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [Decision._meta.db_table, len(unsaved)],
-            )
-            for d, (pk,) in zip(unsaved, cursor.fetchall(), strict=True):
-                d.pk = int(pk)
+        for d, pk in zip(unsaved, _next_decision_ids(len(unsaved)), strict=True):
+            d.pk = pk
         decisions = unsaved
     else:
         # The large JSON columns go in with the documents' UPDATE below (bulk_create returns ids).
