@@ -80,6 +80,7 @@ def test_the_printed_example_is_a_normal_pick_at_any_hour(tmp_path: Path, time_m
     assert response.json()["dispatching_results"]["below_skill_threshold"] is False
 
 
+@pytest.mark.django_db(transaction=True)
 def test_demo_started_on_a_saturday_night_is_a_weekday_morning(tmp_path: Path, time_machine: Any) -> None:
     time_machine.move_to(SATURDAY_NIGHT, tick=False)
     out = io.StringIO()
