@@ -16,6 +16,18 @@ TEXTS = {
 SPECIALIST = {"Email Support": "tech-emma", "Network": "tech-nate", "Printers": "tech-pat"}
 
 
+# Weights a desk set against what its history shows: nearly all on the track record, where the
+# specialists' poor one (late, reopened, unhappy customers) ranks the idle technicians' neutral
+# "no record" first (the weight fit's tests: the fit should move weight back to skill).
+PERF_HEAVY = {
+    "skill": 0.05,
+    "availability": 0.10,
+    "workload": 0.10,
+    "performance": 0.70,
+    "customer_preference": 0.05,
+}
+
+
 def small_workspace(n: int = 45) -> dict[str, Any]:
     """Three specialists, three categories with text, one ticket every 3 hours."""
     history = []

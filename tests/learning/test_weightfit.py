@@ -12,19 +12,11 @@ from dispatch.engine.types import FACTORS, Policy, Rule, TechFacts
 from dispatch.learning.experience import HistoryRecord
 from dispatch.learning.replay import replay
 from dispatch.learning.weightfit import FLOORS, Setting, WeightFit, collect, fit_weights, hit_rates
+from tests.learning.conftest import PERF_HEAVY
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 SPECIALISTS = {"Email": "emma", "Network": "nate", "Printers": "pat"}
 TECHS = [TechFacts(id=t, name=t) for t in ("emma", "nate", "pat", "ivy", "ian")]
-# A desk that set its weights against what its history shows: nearly all on the track record,
-# where the specialists' poor one (below) ranks the idle technicians' neutral "no record" first.
-PERF_HEAVY = {
-    "skill": 0.05,
-    "availability": 0.10,
-    "workload": 0.10,
-    "performance": 0.70,
-    "customer_preference": 0.05,
-}
 
 
 def specialist_history(n: int = 300) -> list[HistoryRecord]:

@@ -9,18 +9,7 @@ from dispatch.engine.types import FACTORS
 from dispatch.learning.training import train_models
 from dispatch.models import DispatchSettings
 from dispatch.workspace.importer import workspace_import
-from tests.learning.conftest import small_workspace
-
-# Weights set against what this history shows: the specialists resolve their category's work, but
-# with a poor track record (late, reopened, unhappy customers), so the idle technician's neutral
-# "no record" comes first.
-PERF_HEAVY = {
-    "skill": 0.05,
-    "availability": 0.10,
-    "workload": 0.10,
-    "performance": 0.70,
-    "customer_preference": 0.05,
-}
+from tests.learning.conftest import PERF_HEAVY, small_workspace
 
 
 @pytest.fixture
